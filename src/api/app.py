@@ -1,0 +1,82 @@
+"""``create_app(settings)``: the Starlette application (GraphQL at ``/graphql``).
+
+Nothing is built at import time: the lifespan creates the engine, the sessionmaker, the
+event bus, the services context and the authenticator, and disposes the engine on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from api.auth.api_tokens import verify_api_token
+from api.auth.authenticate import Authenticator
+from api.auth.passwords import Passwords
+from api.auth.portal import PortalAuth
+from api.events import EventBus
+from api.graphql.schema import build_schema
+from api.graphql.view import PulsebillGraphQL
+from api.http_limits import BodySizeLimit
+from api.services.context import Clock, build_context, utc_now
+from api.settings import Settings
+from api.state import AppState
+from api.store.engine import create_engine, make_sessionmaker
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    passwords: Passwords | None = None,
+    clock: Clock = utc_now,
+    on_ready: Callable[[AppState], None] | None = None,
+) -> Starlette:
+    """The application for ``settings``.
+
+    ``engine`` lets tests share an engine they own (it is then not disposed here);
+    ``passwords`` lets them use cheap argon2 parameters; ``on_ready`` sees the state.
+    """
+    view = PulsebillGraphQL(build_schema(dev=settings.dev), dev=settings.dev)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own_engine = engine is None
+        db = create_engine(settings.database_url, hide_parameters=True) if own_engine else engine
+        assert db is not None
+        sessionmaker = make_sessionmaker(db)
+        bus = EventBus()
+        services = build_context(settings, sessionmaker, bus, clock)
+        portal = PortalAuth(sessionmaker, passwords=passwords, clock=clock)
+        authenticator = Authenticator(portal, partial(verify_api_token, services))
+        state = AppState(settings, db, sessionmaker, bus, services, authenticator)
+        app.state.pulsebill = state
+        if on_ready is not None:
+            on_ready(state)
+        try:
+            yield
+        finally:
+            if own_engine:
+                await db.dispose()
+
+    return Starlette(
+        debug=False,
+        routes=[
+            Route("/health", _health, methods=["GET"]),
+            Route("/graphql", view),
+            WebSocketRoute("/graphql", view),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        lifespan=lifespan,
+    )
+
+
+async def _health(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,1 @@
+"""Sub-commands of ``pulsebill``; each module has ``register(subparsers)``."""

@@ -1,0 +1,33 @@
+"""Who is calling: the operator, a reseller (tenant) or one of its clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    RESELLER = "reseller"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A verified caller. The tenant and the client come only from a verified credential."""
+
+    role: Role
+    reseller_id: int | None = None
+    client_id: int | None = None
+
+    @classmethod
+    def operator(cls) -> Actor:
+        return cls(Role.OPERATOR)
+
+    @classmethod
+    def reseller(cls, reseller_id: int) -> Actor:
+        return cls(Role.RESELLER, reseller_id)
+
+    @classmethod
+    def client(cls, reseller_id: int, client_id: int) -> Actor:
+        return cls(Role.CLIENT, reseller_id, client_id)

@@ -1,0 +1,68 @@
+"""The per-request context and the typed ``Info`` alias every resolver uses.
+
+Over HTTP a context is built per request (so are its DataLoaders, lazily). Over a
+websocket strawberry builds one context per *connection*: it therefore holds only the
+sessionmaker, the bus and the verified credential — never a session or loaders; the
+:class:`~api.graphql.hardening.SubscriptionsOnlyOverWebSocket` extension refuses queries
+and mutations there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+from strawberry.types import Info as StrawberryInfo
+
+from api.auth.authenticate import Authenticator
+from api.domain.actor import Actor
+from api.events import EventBus
+from api.graphql.errors import Forbidden, NotAuthenticated
+
+if TYPE_CHECKING:
+    from api.graphql.loaders import Loaders
+    from api.services.context import ServicesContext
+
+
+@dataclass
+class Context:
+    """What resolvers may use: the caller, the services, the bus and (HTTP only) loaders."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bus: EventBus
+    services: ServicesContext
+    authenticator: Authenticator
+    connection: HTTPConnection
+    actor: Actor | None = None
+    token: str | None = None  # the verified credential, re-checked per subscription event
+    websocket: bool = False
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders (built on first use; never for a websocket)."""
+        if self.websocket:
+            raise RuntimeError("DataLoaders are per HTTP request, not per websocket")
+        if self._loaders is None:
+            from api.graphql.loaders import Loaders
+
+            self._loaders = Loaders(self.sessionmaker, self.require())
+        return self._loaders
+
+    def require(self) -> Actor:
+        """The verified caller, or a clean ``Not authenticated`` error."""
+        if self.actor is None:
+            raise NotAuthenticated
+        return self.actor
+
+    def require_role(self, *roles: str) -> Actor:
+        actor = self.require()
+        if actor.role not in roles:
+            raise Forbidden
+        return actor
+
+
+Info: TypeAlias = StrawberryInfo[Context, None]

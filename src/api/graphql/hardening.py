@@ -1,0 +1,68 @@
+"""Limits and protections every request goes through (see ``docs/api.md``).
+
+Depth, alias and token limits reject a document before execution with a clean error;
+introspection is off unless ``--dev``; resolver crashes are masked; the parser and
+validation caches make repeated documents cheap; operations over a websocket must be
+subscriptions and subscriptions must come over a websocket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types.graphql import OperationType
+
+from api.graphql.errors import should_mask
+
+MAX_DEPTH = 6  # clients.edges.node.cdrs.edges.node (rule.kind beyond it is refused)
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+CACHE_SIZE = 1024
+
+
+class TransportRules(SchemaExtension):
+    """Subscriptions only over the websocket, and only subscriptions there."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        over_ws = bool(getattr(context, "websocket", False))
+        subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        if over_ws and not subscription:
+            self.execution_context.result = GraphQLExecutionResult(
+                data=None,
+                errors=[GraphQLError("Only subscriptions are served over the websocket")],
+            )
+        yield
+
+
+ExtensionFactory = Callable[[], SchemaExtension]
+
+
+def extensions(*, dev: bool) -> list[ExtensionFactory]:
+    """Factories of the schema extensions, in order (a fresh set per operation; the parser
+    and validation caches are module-level, shared by all); ``dev`` keeps introspection."""
+    chosen: list[ExtensionFactory] = [
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(ParserCache, maxsize=CACHE_SIZE),
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(ValidationCache, maxsize=CACHE_SIZE),
+        TransportRules,
+        partial(MaskErrors, should_mask_error=should_mask, error_message="Unexpected error"),
+    ]
+    if not dev:
+        chosen.insert(2, DisableIntrospection)
+    return chosen

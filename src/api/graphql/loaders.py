@@ -1,0 +1,159 @@
+"""Read-only, tenant-filtered batched lookups (DataLoaders), built per HTTP request.
+
+Every query here is filtered by the caller's tenant (and, for a client, by its own id), so
+a foreign key in a batch simply finds nothing. Writes never happen here: they go through
+:mod:`api.services`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+from strawberry.dataloader import DataLoader
+
+from api.domain.actor import Actor, Role
+from api.store.tables import Cdr, Client, ClientPackage, Did, Package, SubAccount
+
+_Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPackage:
+    package_id: int
+    name: str
+    latest_version: int
+    free_minutes_used: int
+    attached_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CdrPageKey:
+    """One client's CDRs, newest first, ``limit`` after the CDR id ``before_id``."""
+
+    client_id: int
+    limit: int
+    before_id: int | None
+
+
+class Loaders:
+    """The DataLoaders of one request, scoped to ``actor``'s tenant."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], actor: Actor) -> None:
+        self._sessionmaker = sessionmaker
+        self._actor = actor
+        self.packages = DataLoader(self._packages)
+        self.sub_accounts = DataLoader(self._sub_accounts)
+        self.dids = DataLoader(self._dids)
+        self.cdrs = DataLoader(self._cdrs)
+
+    def _visible(self, client_ids: Sequence[int]) -> list[int]:
+        actor = self._actor
+        if actor.role is Role.CLIENT:
+            return [c for c in client_ids if c == actor.client_id]
+        return list(client_ids)
+
+    def _tenant(self, query: _Query, reseller_column: Any) -> _Query:
+        if self._actor.role is Role.OPERATOR:
+            return query
+        return query.where(reseller_column == self._actor.reseller_id)
+
+    async def _rows(self, query: Select) -> list[Any]:  # type: ignore[type-arg]
+        async with self._sessionmaker() as session:
+            return list((await session.execute(query)).all())
+
+    async def _packages(self, client_ids: Sequence[int]) -> list[list[AttachedPackage]]:
+        wanted = self._visible(client_ids)
+        query = self._tenant(
+            select(
+                col(ClientPackage.client_id),
+                col(Package.id),
+                col(Package.name),
+                col(Package.latest_version),
+                col(ClientPackage.free_minutes_used),
+                col(ClientPackage.attached_at),
+            )  # fmt: skip
+            .join(Package, col(Package.id) == col(ClientPackage.package_id))
+            .where(
+                col(ClientPackage.client_id).in_(wanted),
+                col(ClientPackage.detached_at).is_(None),
+            )
+            .order_by(col(ClientPackage.id)),
+            ClientPackage.reseller_id,
+        )
+        found: dict[int, list[AttachedPackage]] = defaultdict(list)
+        for client_id, *rest in await self._rows(query) if wanted else []:
+            found[client_id].append(AttachedPackage(*rest))
+        return [found.get(c, []) for c in client_ids]
+
+    async def _sub_accounts(self, client_ids: Sequence[int]) -> list[list[SubAccount]]:
+        wanted = self._visible(client_ids)
+        query = self._tenant(
+            select(SubAccount)
+            .where(
+                col(SubAccount.client_id).in_(wanted),
+                col(SubAccount.deleted_at).is_(None),
+            )
+            .order_by(col(SubAccount.id)),
+            SubAccount.reseller_id,
+        )
+        found: dict[int, list[SubAccount]] = defaultdict(list)
+        for (row,) in await self._rows(query) if wanted else []:
+            found[row.client_id].append(row)
+        return [found.get(c, []) for c in client_ids]
+
+    async def _dids(self, client_ids: Sequence[int]) -> list[list[Did]]:
+        wanted = self._visible(client_ids)
+        query = self._tenant(
+            select(Did).where(col(Did.client_id).in_(wanted)).order_by(col(Did.id)),
+            Did.reseller_id,
+        )
+        found: dict[int, list[Did]] = defaultdict(list)
+        for (row,) in await self._rows(query) if wanted else []:
+            assert row.client_id is not None
+            found[row.client_id].append(row)
+        return [found.get(c, []) for c in client_ids]
+
+    async def _cdrs(self, keys: Sequence[CdrPageKey]) -> list[list[Cdr]]:
+        """Each key's page (``limit + 1`` rows, to tell whether more exist), in one query
+        per distinct (limit, before_id): a window numbers each client's CDRs, newest first."""
+        groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for key in keys:
+            if self._visible([key.client_id]):
+                groups[(key.limit, key.before_id)].append(key.client_id)
+        found: dict[CdrPageKey, list[Cdr]] = {}
+        for (limit, before_id), client_ids in groups.items():
+            rank = func.row_number().over(
+                partition_by=col(Cdr.client_id), order_by=col(Cdr.id).desc()
+            )
+            inner = self._tenant(
+                select(col(Cdr.id), rank.label("rank")).where(col(Cdr.client_id).in_(client_ids)),
+                Cdr.reseller_id,
+            )
+            if before_id is not None:
+                inner = inner.where(col(Cdr.id) < before_id)
+            ranked = inner.subquery()
+            query = (
+                select(Cdr)
+                .join(ranked, ranked.c.id == col(Cdr.id))
+                .where(ranked.c.rank <= limit + 1)
+                .order_by(col(Cdr.id).desc())
+            )
+            for (row,) in await self._rows(query):
+                assert row.client_id is not None
+                found.setdefault(CdrPageKey(row.client_id, limit, before_id), []).append(row)
+        return [found.get(key, []) for key in keys]
+
+    async def client_ids(self, ids: Sequence[int]) -> set[int]:
+        """The ids among ``ids`` that are this caller's clients (for id arguments)."""
+        query = self._tenant(
+            select(col(Client.id)).where(col(Client.id).in_(self._visible(ids))),
+            Client.reseller_id,
+        )
+        return {row[0] for row in await self._rows(query)}

@@ -1,0 +1,1 @@
+"""Mutations, one use case per module; each returns a typed union of result and failures."""

@@ -1,0 +1,1 @@
+"""Query fields, grouped by caller."""

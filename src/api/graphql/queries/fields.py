@@ -1,0 +1,133 @@
+"""Query fields: each reads through a service (or a tenant-filtered loader) as the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from api.domain.actor import Actor
+from api.domain.errors import ServiceError
+from api.graphql.context import Info
+from api.graphql.errors import NotFound, common_problem, not_found
+from api.graphql.types.clients import Client
+from api.graphql.types.common import DEFAULT_PAGE, Connection, Page, paginate
+from api.graphql.types.decks import DeckVersion
+from api.graphql.types.dids import Did
+from api.graphql.types.packages import Package
+from api.graphql.types.resellers import Reseller
+from api.services import clients, decks, dids, packages, resellers
+
+ClientResult = Annotated[Client | NotFound, strawberry.union("ClientResult")]
+PackageResult = Annotated[Package | NotFound, strawberry.union("PackageResult")]
+
+
+async def client(info: Info, id: int) -> ClientResult:
+    """One client of the caller's tenant (a client may read only itself)."""
+    context = info.context
+    try:
+        view = await clients.get_client(context.services, context.require(), id)
+    except ServiceError as exc:
+        problem = common_problem(exc)
+        return problem if isinstance(problem, NotFound) else not_found("client")
+    return Client.from_domain(view)
+
+
+async def my_client(info: Info) -> Client:
+    """The calling client's own record (portal sessions only)."""
+    context = info.context
+    actor = context.require_role("client")
+    assert actor.client_id is not None
+    return Client.from_domain(await clients.get_client(context.services, actor, actor.client_id))
+
+
+async def clients_(
+    info: Info, first: int = DEFAULT_PAGE, after: str | None = None, include_closed: bool = False
+) -> Connection[Client]:
+    """The reseller's clients with balance and status, by id."""
+    context = info.context
+    page = Page.of(first, after)
+    context.require_role("reseller")
+    views = await clients.list_clients(
+        context.services, context.require(), include_closed=include_closed
+    )
+    ordered = sorted((Client.from_domain(v) for v in views), key=lambda c: c.id)
+    return paginate(ordered, page, lambda c: c.id)
+
+
+async def package(info: Info, id: int) -> PackageResult:
+    context = info.context
+    context.require_role("reseller")
+    try:
+        view = await packages.get_package(context.services, context.require(), id)
+    except ServiceError as exc:
+        problem = common_problem(exc)
+        return problem if isinstance(problem, NotFound) else not_found("package")
+    return Package.from_domain(view)
+
+
+async def packages_(
+    info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+) -> Connection[Package]:
+    context = info.context
+    page = Page.of(first, after)
+    actor = context.require_role("reseller")
+    views = await packages.list_packages(context.services, actor)
+    return paginate(sorted((Package.from_domain(v) for v in views), key=lambda p: p.id), page, _id)
+
+
+async def reseller(info: Info) -> Reseller:
+    """The calling reseller, with its own balance at the operator."""
+    context = info.context
+    actor = context.require_role("reseller")
+    return Reseller.from_domain(await resellers.get_reseller(context.services, actor))
+
+
+async def resellers_(
+    info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+) -> Connection[Reseller]:
+    """Operator: every reseller with its balance."""
+    context = info.context
+    page = Page.of(first, after)
+    actor = context.require_role("operator")
+    views = await resellers.list_resellers(context.services, actor)
+    return paginate(sorted((Reseller.from_domain(v) for v in views), key=_id), page, _id)
+
+
+async def deck_versions(
+    info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+) -> Connection[DeckVersion]:
+    """Operator: imported deck versions."""
+    context = info.context
+    page = Page.of(first, after)
+    actor = context.require_role("operator")
+    views = await decks.list_decks(context.services, actor)
+    return paginate(sorted((DeckVersion.from_domain(v) for v in views), key=_id), page, _id)
+
+
+async def dids_(
+    info: Info, first: int = DEFAULT_PAGE, after: str | None = None, available: bool = False
+) -> Connection[Did]:
+    """``available``: untaken inventory; else the operator's all, a reseller's own, a
+    client's assigned DIDs."""
+    context = info.context
+    page = Page.of(first, after)
+    actor = context.require()
+    views = await dids.list_dids(context.services, actor, available=available)
+    currency = await _currency(info)
+    items = sorted((Did.from_domain(v, currency) for v in views), key=_id)
+    return paginate(items, page, _id)
+
+
+async def _currency(info: Info) -> str:
+    actor = info.context.require()
+    if actor.reseller_id is None:
+        return "USD"  # the operator's inventory is priced in the platform currency
+    view = await resellers.get_reseller(
+        info.context.services, Actor.reseller(actor.reseller_id), actor.reseller_id
+    )
+    return view.currency
+
+
+def _id(item: Package | Reseller | DeckVersion | Did) -> int:
+    return item.id

@@ -1,0 +1,89 @@
+"""The schema: Query, Mutation, Subscription, the scalars and the hardening extensions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.graphql import hardening
+from api.graphql import subscriptions as subs
+from api.graphql.errors import log_unexpected
+from api.graphql.mutations import login as login_m
+from api.graphql.mutations import operator_ops as op
+from api.graphql.mutations import reseller_ops as rs
+from api.graphql.queries import fields as q
+from api.graphql.queries import viewer
+from api.graphql.scalars import DECIMAL_SCALAR
+
+
+@strawberry.type
+class Query:
+    me = strawberry.field(resolver=viewer.me)
+    my_client = strawberry.field(resolver=q.my_client)
+    client = strawberry.field(resolver=q.client)
+    clients = strawberry.field(resolver=q.clients_)
+    package = strawberry.field(resolver=q.package)
+    packages = strawberry.field(resolver=q.packages_)
+    reseller = strawberry.field(resolver=q.reseller)
+    resellers = strawberry.field(resolver=q.resellers_)
+    deck_versions = strawberry.field(resolver=q.deck_versions)
+    dids = strawberry.field(resolver=q.dids_)
+
+
+@strawberry.type
+class Mutation:
+    login = strawberry.mutation(resolver=login_m.login)
+    logout = strawberry.mutation(resolver=login_m.logout)
+    publish_package = strawberry.mutation(resolver=rs.publish_package)
+    create_client = strawberry.mutation(resolver=rs.create_client)
+    update_client = strawberry.mutation(resolver=rs.update_client)
+    delete_client = strawberry.mutation(resolver=rs.delete_client)
+    attach_package = strawberry.mutation(resolver=rs.attach_package)
+    detach_package = strawberry.mutation(resolver=rs.detach_package)
+    create_sub_account = strawberry.mutation(resolver=rs.create_sub_account)
+    take_did = strawberry.mutation(resolver=rs.take_did)
+    assign_did = strawberry.mutation(resolver=rs.assign_did)
+    add_payment = strawberry.mutation(resolver=rs.add_payment)
+    add_charge = strawberry.mutation(resolver=rs.add_charge)
+    import_deck = strawberry.mutation(resolver=op.import_deck)
+    add_dids = strawberry.mutation(resolver=op.add_dids)
+    create_reseller = strawberry.mutation(resolver=op.create_reseller)
+
+
+@strawberry.type
+class Subscription:
+    balance_changed = strawberry.subscription(resolver=subs.balance_changed)
+    low_balance = strawberry.subscription(resolver=subs.low_balance)
+    suspension_changed = strawberry.subscription(resolver=subs.suspension_changed)
+
+
+class PulsebillSchema(strawberry.Schema):
+    """Logs unexpected errors (type and frames only) before ``MaskErrors`` hides them."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors)
+
+
+CONFIG = StrawberryConfig(disable_field_suggestions=True, scalar_map={Decimal: DECIMAL_SCALAR})
+
+
+def build_schema(*, dev: bool = False) -> strawberry.Schema:
+    """The executable schema; ``dev`` keeps introspection on."""
+    return PulsebillSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=CONFIG,
+        extensions=hardening.extensions(dev=dev),
+    )
+
+
+def sdl() -> str:
+    """The SDL as committed in ``schema.graphql``."""
+    return build_schema(dev=True).as_str() + "\n"

@@ -1,0 +1,1 @@
+"""GraphQL object types; each has ``from_domain`` building it from a service view."""

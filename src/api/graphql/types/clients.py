@@ -1,0 +1,145 @@
+"""Clients with their balance, packages, sub accounts, DIDs and CDRs (batched per request)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from api.graphql.context import Info
+from api.graphql.loaders import AttachedPackage, CdrPageKey
+from api.graphql.types.cdrs import Cdr
+from api.graphql.types.common import (
+    DEFAULT_PAGE,
+    Connection,
+    Money,
+    Page,
+    connection,
+    utc,
+)
+from api.graphql.types.dids import Did
+from api.services.views import ClientView, DidView
+from api.store.tables import Did as DidRow
+from api.store.tables import SubAccount as SubAccountRow
+
+
+@strawberry.enum
+class BalanceType(Enum):
+    SOFT = "soft"
+    HARD = "hard"
+
+
+@strawberry.type
+class ClientPackage:
+    """A package attached to a client (its newest version applies)."""
+
+    package_id: int
+    name: str
+    latest_version: int
+    free_minutes_used: int
+    attached_at: datetime
+
+    @classmethod
+    def from_domain(cls, row: AttachedPackage) -> ClientPackage:
+        return cls(
+            package_id=row.package_id,
+            name=row.name,
+            latest_version=row.latest_version,
+            free_minutes_used=row.free_minutes_used,
+            attached_at=utc(row.attached_at),
+        )
+
+
+@strawberry.type
+class SubAccount:
+    """A SIP/IAX line; its password is readable through ``subAccountPassword`` (reseller)."""
+
+    id: int
+    client_id: int
+    username: str
+    package_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: SubAccountRow) -> SubAccount:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            client_id=row.client_id,
+            username=row.username,
+            package_id=row.package_id,
+            created_at=utc(row.created_at),
+        )
+
+
+@strawberry.type
+class Client:
+    id: int
+    name: str
+    company: str
+    email: str
+    phone: str
+    address: str
+    balance_type: BalanceType
+    billing_day: int
+    low_balance_threshold: Money
+    status: str
+    suspended: bool
+    balance: Money
+    created_at: datetime
+    closed_at: datetime | None
+    currency: strawberry.Private[str]
+
+    @classmethod
+    def from_domain(cls, view: ClientView) -> Client:
+        return cls(
+            id=view.id,
+            name=view.name,
+            company=view.company,
+            email=view.email,
+            phone=view.phone,
+            address=view.address,
+            balance_type=BalanceType(view.balance_type),
+            billing_day=view.billing_day,
+            low_balance_threshold=Money.of(view.low_balance_threshold, view.currency),
+            status=view.status,
+            suspended=view.suspended,
+            balance=Money.of(view.balance, view.currency),
+            created_at=utc(view.created_at),
+            closed_at=None if view.closed_at is None else utc(view.closed_at),
+            currency=view.currency,
+        )
+
+    @strawberry.field
+    async def packages(self, info: Info) -> list[ClientPackage]:
+        rows = await info.context.loaders.packages.load(self.id)
+        return [ClientPackage.from_domain(r) for r in rows]
+
+    @strawberry.field
+    async def sub_accounts(self, info: Info) -> list[SubAccount]:
+        rows = await info.context.loaders.sub_accounts.load(self.id)
+        return [SubAccount.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def dids(self, info: Info) -> list[Did]:
+        rows = await info.context.loaders.dids.load(self.id)
+        return [Did.from_domain(_did_view(r), self.currency) for r in rows]
+
+    @strawberry.field
+    async def cdrs(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[Cdr]:
+        """Newest first, at most 100 per page."""
+        page = Page.of(first, after)
+        rows = await info.context.loaders.cdrs.load(CdrPageKey(self.id, page.limit, page.after_key))
+        items = [Cdr.from_row(r, self.currency) for r in rows]
+        return connection(items, page, lambda c: c.id, fetched_extra=True)
+
+
+def _did_view(row: DidRow) -> DidView:
+    assert row.id is not None
+    return DidView(
+        row.id, row.number, row.country, row.monthly_cost, row.setup_cost, row.per_minute_cost,
+        row.reseller_id, row.client_id, row.monthly_price, row.setup_price, row.per_minute_price,
+    )  # fmt: skip

@@ -1,0 +1,67 @@
+"""The strawberry ASGI view: builds contexts, authenticates, refuses what is off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
+
+from api.auth.authenticate import credential
+from api.graphql.context import Context
+from api.state import AppState
+
+
+class PulsebillGraphQL(GraphQL[Context, None]):
+    """POST only (GET only for GraphiQL in dev), graphql-transport-ws only, auth per request."""
+
+    def __init__(self, schema: BaseSchema, *, dev: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if dev else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            multipart_uploads_enabled=False,
+            max_subscriptions_per_connection=20,
+        )
+
+    def is_request_allowed(self, request: Any) -> bool:
+        if request.method == "GET":
+            return self.graphql_ide is not None and bool(self.should_render_graphql_ide(request))
+        return bool(request.method == "POST")
+
+    def _get_stream_transport_from_headers(self, headers: Any) -> None:
+        return None  # no subscriptions over HTTP (multipart/SSE): websocket only
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        state: AppState = request.app.state.pulsebill
+        context = Context(
+            sessionmaker=state.sessionmaker,
+            bus=state.bus,
+            services=state.services,
+            authenticator=state.authenticator,
+            connection=request,
+            websocket=isinstance(request, WebSocket),
+        )
+        if not context.websocket:
+            context.token = credential(request)
+            context.actor = await state.authenticator.actor_for_token(context.token)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate ``connection_init``; a missing or bad token closes with 4403."""
+        params = context.connection_params or {}
+        token = credential(params)
+        actor = await context.authenticator.actor_for_token(token)
+        if actor is None:
+            raise ConnectionRejectionError({"message": "Forbidden"})
+        context.actor, context.token = actor, token
+        return await super().on_ws_connect(context)

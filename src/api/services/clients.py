@@ -1,0 +1,263 @@
+"""Clients of a reseller: create, change, read with balances, close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from api.domain.actor import Actor
+from api.domain.balance_rules import BalanceType, is_suspended
+from api.domain.cycles import check_billing_day
+from api.domain.errors import AlreadyExists, InvalidInput, NotFound, StillAttached
+from api.domain.ledger import AccountKind
+from api.events import SuspensionChanged
+from api.services.access import client_filter, reseller_scope, tenant_of
+from api.services.context import ServicesContext
+from api.services.tenancy import load_client
+from api.services.views import ClientView
+from api.store.tables import Account, Client, ClientPackage, Did, Package, Reseller
+from api.store.unit_of_work import UnitOfWork
+
+UNSET: Any = object()
+"""Marks an argument of :func:`update_client` that is not to be changed."""
+
+
+async def create_client(
+    ctx: ServicesContext,
+    actor: Actor,
+    name: str,
+    *,
+    balance_type: str = "soft",
+    billing_day: int = 1,
+    low_balance_threshold: int | None = None,
+    company: str = "",
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    reseller_id: int | None = None,
+) -> ClientView:
+    """A new client (balance 0, in the reseller's currency). Names are unique per reseller.
+
+    A hard client starts suspended (its balance is 0) until its first payment.
+    """
+    tenant = reseller_scope(actor, reseller_id)
+    name = _check_name(name)
+    kind = _check_balance_type(balance_type)
+    _check_day(billing_day)
+    _check_threshold(low_balance_threshold)
+    now = ctx.now()
+    try:
+        async with ctx.unit_of_work() as uow:
+            reseller = await uow.session.get(Reseller, tenant)
+            if reseller is None:
+                raise NotFound("reseller", tenant)
+            taken = await uow.session.scalar(
+                select(Client.id).where(Client.reseller_id == tenant, Client.name == name)
+            )
+            if taken is not None:
+                raise AlreadyExists("client", name)
+            client = Client(
+                reseller_id=tenant,
+                name=name,
+                company=company,
+                email=email,
+                phone=phone,
+                address=address,
+                balance_type=kind,
+                billing_day=billing_day,
+                low_balance_threshold=low_balance_threshold,
+                suspended=is_suspended(kind, 0),
+                created_at=now,
+            )
+            uow.session.add(client)
+            await uow.session.flush()
+            assert client.id is not None
+            await uow.accounts.create_client_account(tenant, client.id, reseller.currency)
+            return await _load_view(uow, tenant, client.id)
+    except IntegrityError:
+        raise AlreadyExists("client", name) from None
+
+
+async def update_client(
+    ctx: ServicesContext,
+    actor: Actor,
+    client_id: int,
+    *,
+    name: str | None = None,
+    balance_type: str | None = None,
+    billing_day: int | None = None,
+    low_balance_threshold: int | None = UNSET,
+    company: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+) -> ClientView:
+    """Change the given fields (``None`` keeps a field; a threshold of ``None`` clears it).
+
+    Switching soft↔hard re-evaluates the suspension at the current balance.
+    """
+    tenant = reseller_scope(actor)
+    async with ctx.unit_of_work() as uow:
+        client = await load_client(uow, tenant, client_id, lock=True)
+        if name is not None:
+            client.name = _check_name(name)
+        if billing_day is not None:
+            _check_day(billing_day)
+            client.billing_day = billing_day
+        if low_balance_threshold is not UNSET:
+            _check_threshold(low_balance_threshold)
+            client.low_balance_threshold = low_balance_threshold
+        for field, value in (
+            ("company", company),
+            ("email", email),
+            ("phone", phone),
+            ("address", address),
+        ):
+            if value is not None:
+                setattr(client, field, value)
+        if balance_type is not None:
+            client.balance_type = _check_balance_type(balance_type)
+            balance = await _balance(uow, client_id)
+            suspended = is_suspended(client.balance_type, balance)
+            if suspended != client.suspended:
+                client.suspended = suspended
+                uow.emit(SuspensionChanged(tenant, client_id, suspended, ctx.now()))
+        try:
+            await uow.session.flush()
+        except IntegrityError:
+            raise AlreadyExists("client", name) from None
+        return await _load_view(uow, tenant, client_id)
+
+
+async def get_client(ctx: ServicesContext, actor: Actor, client_id: int) -> ClientView:
+    """One client with its balance (a client actor reads only itself)."""
+    tenant = tenant_of(actor)
+    own = client_filter(actor, client_id)
+    async with ctx.unit_of_work() as uow:
+        return await _load_view(uow, tenant, own if own is not None else client_id)
+
+
+async def list_clients(
+    ctx: ServicesContext, actor: Actor, *, include_closed: bool = False
+) -> list[ClientView]:
+    """The reseller's clients with their balances, by name."""
+    tenant = tenant_of(actor)
+    only = client_filter(actor, None)
+    async with ctx.unit_of_work() as uow:
+        query = _view_query(tenant).order_by(Client.name)
+        if only is not None:
+            query = query.where(Client.id == only)
+        if not include_closed:
+            query = query.where(Client.status == "active")
+        rows = await uow.session.execute(query)
+        return [_view(*row) for row in rows]
+
+
+async def close_client(ctx: ServicesContext, actor: Actor, client_id: int) -> ClientView:
+    """Close (delete) a client; refused with :class:`StillAttached` naming its packages and
+    DIDs. The ledger, the CDRs and the statements are kept."""
+    tenant = reseller_scope(actor)
+    async with ctx.unit_of_work() as uow:
+        client = await load_client(uow, tenant, client_id, lock=True)
+        if client.status == "closed":
+            return await _load_view(uow, tenant, client_id)
+        packages = await uow.session.scalars(
+            select(Package.name)
+            .join(ClientPackage, ClientPackage.package_id == Package.id)
+            .where(ClientPackage.client_id == client_id, ClientPackage.detached_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Package.name)
+        )
+        dids = await uow.session.scalars(
+            select(Did.number).where(Did.client_id == client_id).order_by(Did.number)
+        )
+        attached = [f"package {n}" for n in packages] + [f"DID +{n}" for n in dids]
+        if attached:
+            raise StillAttached(attached)
+        client.status = "closed"
+        client.closed_at = ctx.now()
+        client.portal_username = None
+        await uow.session.flush()
+        return await _load_view(uow, tenant, client_id)
+
+
+async def _balance(uow: UnitOfWork, client_id: int) -> int:
+    value = await uow.session.scalar(
+        select(Account.balance).where(
+            Account.client_id == client_id, Account.kind == AccountKind.CLIENT
+        )
+    )
+    return int(value or 0)
+
+
+def _view_query(tenant: int) -> Select[tuple[Client, int, str, int]]:
+    return (
+        select(Client, Account.balance, Reseller.currency, Reseller.low_balance_threshold)
+        .join(Account, (Account.client_id == Client.id) & (Account.kind == AccountKind.CLIENT))
+        .join(Reseller, Reseller.id == Client.reseller_id)
+        .where(Client.reseller_id == tenant)
+    )
+
+
+async def _load_view(uow: UnitOfWork, tenant: int, client_id: int) -> ClientView:
+    row = (
+        await uow.session.execute(
+            _view_query(tenant)
+            .where(Client.id == client_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("client", client_id)
+    return _view(*row)
+
+
+def _view(c: Client, balance: int, currency: str, default_threshold: int) -> ClientView:
+    assert c.id is not None
+    threshold = c.low_balance_threshold
+    return ClientView(
+        c.id,
+        c.reseller_id,
+        c.name,
+        c.company,
+        c.email,
+        c.phone,
+        c.address,
+        c.balance_type,
+        c.billing_day,
+        default_threshold if threshold is None else threshold,
+        threshold,
+        c.status,
+        c.suspended,
+        int(balance),
+        currency,
+        c.created_at,
+        c.closed_at,
+    )
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("name", "must be 1..200 characters")
+    return name
+
+
+def _check_balance_type(kind: str) -> str:
+    try:
+        return BalanceType(kind).value
+    except ValueError:
+        raise InvalidInput("balance_type", f"must be soft or hard, got {kind!r}") from None
+
+
+def _check_day(day: int) -> None:
+    try:
+        check_billing_day(day)
+    except ValueError as exc:
+        raise InvalidInput("billing_day", str(exc)) from None
+
+
+def _check_threshold(value: int | None) -> None:
+    if value is not None and value < 0:
+        raise InvalidInput("low_balance_threshold", "must not be negative")

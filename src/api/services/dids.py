@@ -1,0 +1,226 @@
+"""DIDs: the operator's inventory, taken by resellers, assigned to clients with prices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.domain.actor import Actor, Role
+from api.domain.cycles import cycle_start
+from api.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from api.domain.ledger import TransactionKind
+from api.services.access import client_filter, require_operator, reseller_scope, tenant_of
+from api.services.context import ServicesContext
+from api.services.fees import post_client_fee, post_reseller_cost
+from api.services.tenancy import load_client, load_reseller
+from api.services.views import DidView, NewDid
+from api.store.tables import Did
+from api.store.unit_of_work import UnitOfWork
+from ratelang.countries import is_country
+from ratelang.numbers import NumberError, normalize
+
+
+async def add_dids(ctx: ServicesContext, actor: Actor, dids: Sequence[NewDid]) -> list[DidView]:
+    """Operator: add numbers to the inventory (all or none; a number already there fails)."""
+    require_operator(actor)
+    rows = []
+    for i, new in enumerate(dids):
+        number = _number(new.number, f"dids[{i}].number")
+        if min(new.monthly_cost, new.setup_cost, new.per_minute_cost) < 0:
+            raise InvalidInput(f"dids[{i}]", "costs must not be negative")
+        if new.country and not is_country(new.country):
+            raise InvalidInput(f"dids[{i}].country", f"unknown country {new.country!r}")
+        rows.append(
+            Did(
+                number=number,
+                country=new.country,
+                monthly_cost=int(new.monthly_cost),
+                setup_cost=int(new.setup_cost),
+                per_minute_cost=int(new.per_minute_cost),
+            )
+        )
+    try:
+        async with ctx.unit_of_work() as uow:
+            numbers = [r.number for r in rows]
+            taken = await uow.session.scalars(select(Did.number).where(Did.number.in_(numbers)))  # type: ignore[attr-defined]
+            first = taken.first()
+            if first is not None:
+                raise AlreadyExists("DID", f"+{first}")
+            uow.session.add_all(rows)
+            await uow.session.flush()
+            return [_view(r) for r in rows]
+    except IntegrityError:
+        raise AlreadyExists("DID", "in this list") from None
+
+
+async def list_dids(
+    ctx: ServicesContext, actor: Actor, *, available: bool = False
+) -> list[DidView]:
+    """``available``: the inventory not yet taken (anyone may look). Otherwise: the
+    operator sees every DID, a reseller its own, a client those assigned to it."""
+    async with ctx.unit_of_work() as uow:
+        query = select(Did).order_by(Did.number)
+        if available:
+            query = query.where(Did.reseller_id.is_(None))  # type: ignore[union-attr]
+        elif actor.role is not Role.OPERATOR:
+            query = query.where(Did.reseller_id == tenant_of(actor))
+            only = client_filter(actor, None)
+            if only is not None:
+                query = query.where(Did.client_id == only)
+        rows = await uow.session.scalars(query)
+        views = [_view(r) for r in rows]
+        if available and actor.role is not Role.OPERATOR:
+            return views
+        return views
+
+
+async def take_did(ctx: ServicesContext, actor: Actor, number: str) -> DidView:
+    """A reseller takes a DID of the inventory: posts its setup cost and first month."""
+    tenant = reseller_scope(actor)
+    digits = _number(number, "number")
+    now = ctx.now()
+    async with ctx.unit_of_work() as uow:
+        did = await _lock(uow, digits)
+        if did is None or (did.reseller_id is not None and did.reseller_id != tenant):
+            raise NotFound("DID", f"+{digits}")
+        if did.reseller_id == tenant:
+            return _view(did)
+        await load_reseller(uow, tenant)
+        did.reseller_id = tenant
+        did.taken_at = now
+        await uow.session.flush()
+        assert did.id is not None
+        await post_reseller_cost(
+            uow,
+            tenant,
+            did.setup_cost,
+            key=f"did-setup-cost:{did.id}:{tenant}:{now.date()}",
+            description=f"DID +{digits} setup",
+            at=now,
+        )
+        await post_reseller_cost(
+            uow,
+            tenant,
+            did.monthly_cost,
+            key=did_cost_key(did.id, tenant, now),
+            description=f"DID +{digits} monthly {now:%Y-%m}",
+            at=now,
+        )
+        return _view(did)
+
+
+async def assign_did(
+    ctx: ServicesContext,
+    actor: Actor,
+    number: str,
+    client_id: int,
+    *,
+    monthly_price: int,
+    per_minute_price: int,
+    setup_price: int = 0,
+) -> DidView:
+    """Assign one of the reseller's DIDs to its client with the reseller's prices; posts
+    the setup price and the first monthly price to the client."""
+    tenant = reseller_scope(actor)
+    digits = _number(number, "number")
+    if min(monthly_price, per_minute_price, setup_price) < 0:
+        raise InvalidInput("price", "prices must not be negative")
+    now = ctx.now()
+    async with ctx.unit_of_work() as uow:
+        client = await load_client(uow, tenant, client_id, lock=True, active=True)
+        did = await _lock(uow, digits)
+        if did is None or did.reseller_id != tenant:
+            raise NotFound("DID", f"+{digits}")
+        if did.client_id is not None:
+            raise Conflict(f"DID +{digits} is already assigned to a client")
+        did.client_id = client_id
+        did.monthly_price = int(monthly_price)
+        did.per_minute_price = int(per_minute_price)
+        did.setup_price = int(setup_price)
+        did.assigned_at = now
+        await uow.session.flush()
+        assert did.id is not None
+        reseller = await load_reseller(uow, tenant)
+        start = cycle_start(client.billing_day, now.date())
+        await post_client_fee(
+            uow,
+            reseller,
+            client_id,
+            TransactionKind.DID_FEE,
+            did.setup_price,
+            key=f"did-setup:{did.id}:{client_id}:{now.isoformat()}",
+            description=f"DID +{digits} setup",
+            at=now,
+        )
+        await post_client_fee(
+            uow,
+            reseller,
+            client_id,
+            TransactionKind.DID_FEE,
+            did.monthly_price,
+            key=did_fee_key(did.id, client_id, start),
+            description=f"DID +{digits} monthly from {start}",
+            at=now,
+        )
+        return _view(did)
+
+
+async def unassign_did(ctx: ServicesContext, actor: Actor, number: str) -> DidView:
+    """Take a DID back from its client (no more monthly fees); the reseller keeps it."""
+    tenant = reseller_scope(actor)
+    digits = _number(number, "number")
+    async with ctx.unit_of_work() as uow:
+        did = await _lock(uow, digits)
+        if did is None or did.reseller_id != tenant:
+            raise NotFound("DID", f"+{digits}")
+        did.client_id = None
+        did.assigned_at = None
+        await uow.session.flush()
+        return _view(did)
+
+
+def did_fee_key(did_id: int, client_id: int, period_start: object) -> str:
+    return f"did-fee:{did_id}:{client_id}:{period_start}"
+
+
+def did_cost_key(did_id: int, reseller_id: int, on: datetime | object) -> str:
+    month = f"{on:%Y-%m}" if isinstance(on, datetime) else str(on)[:7]
+    return f"did-cost:{did_id}:{reseller_id}:{month}"
+
+
+async def _lock(uow: UnitOfWork, digits: str) -> Did | None:
+    return (
+        await uow.session.scalars(
+            select(Did)
+            .where(Did.number == digits)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+
+
+def _number(text: str, field: str) -> str:
+    try:
+        return normalize(text)
+    except NumberError as exc:
+        raise InvalidInput(field, str(exc)) from None
+
+
+def _view(d: Did) -> DidView:
+    assert d.id is not None
+    return DidView(
+        d.id,
+        d.number,
+        d.country,
+        d.monthly_cost,
+        d.setup_cost,
+        d.per_minute_cost,
+        d.reseller_id,
+        d.client_id,
+        d.monthly_price,
+        d.setup_price,
+        d.per_minute_price,
+    )

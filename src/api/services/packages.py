@@ -1,0 +1,212 @@
+"""Packages: publish rule files as immutable versions; load compiled versions for rating."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.domain.actor import Actor
+from api.domain.errors import Conflict, InvalidInput, NotFound, RuleCompileFailed, SourceProblem
+from api.services.access import reseller_scope, tenant_of
+from api.services.context import ServicesContext
+from api.services.decks import active_deck
+from api.services.tenancy import load_reseller
+from api.services.views import PackageVersionView, PackageView, Published
+from api.store.tables import Package, PackageVersion
+from api.store.unit_of_work import UnitOfWork
+from ratelang.compile import compile_source
+from ratelang.errors import Diagnostic, RuleErrors
+from ratelang.model import CompiledPackage
+
+MAX_SOURCE_BYTES = 1_000_000
+
+
+async def publish_package(
+    ctx: ServicesContext,
+    actor: Actor,
+    source: str,
+    *,
+    file_name: str = "<input>",
+    reseller_id: int | None = None,
+) -> Published:
+    """Compile a rule file and store each of its packages as a new version.
+
+    Compile errors raise :class:`RuleCompileFailed` (file, line, column, message, caret)
+    and nothing is stored. A package whose text is unchanged keeps its latest version.
+    Calls already rated keep their price; new calls use the new version from the commit on.
+    The package's currency must be the reseller's.
+    """
+    tenant = reseller_scope(actor, reseller_id)
+    if len(source.encode()) > MAX_SOURCE_BYTES:
+        raise InvalidInput("source", f"larger than {MAX_SOURCE_BYTES} bytes")
+    file_name = file_name[:200] or "<input>"
+    checksum = hashlib.sha256(source.encode()).hexdigest()
+    now = ctx.now()
+    try:
+        async with ctx.unit_of_work() as uow:
+            reseller = await load_reseller(uow, tenant)
+            deck = await active_deck(ctx, uow)
+            try:
+                compiled = compile_source(source, file_name, deck)
+            except RuleErrors as exc:
+                raise RuleCompileFailed([problem(e) for e in exc.errors]) from None
+            if not compiled.packages:
+                raise InvalidInput("source", "the file declares no package")
+            wrong = [p for p in compiled.packages if p.currency != reseller.currency]
+            if wrong:
+                raise RuleCompileFailed(
+                    [
+                        SourceProblem(
+                            p.source.file,
+                            p.source.line,
+                            p.source.column,
+                            f"package {p.name!r} is in {p.currency}, the reseller bills in "
+                            f"{reseller.currency}",
+                        )
+                        for p in wrong
+                    ]
+                )
+            versions = [
+                await _store_version(ctx, uow, tenant, p, source, file_name, checksum, now)
+                for p in compiled.packages
+            ]
+            return Published(tuple(versions), tuple(problem(w) for w in compiled.warnings))
+    except IntegrityError:
+        raise Conflict("the package was published concurrently; try again") from None
+
+
+async def list_packages(ctx: ServicesContext, actor: Actor) -> list[PackageView]:
+    """The reseller's packages with the fees and bundle of their latest version."""
+    tenant = tenant_of(actor)
+    async with ctx.unit_of_work() as uow:
+        rows = await uow.session.execute(
+            select(Package, PackageVersion.id)
+            .join(
+                PackageVersion,
+                (PackageVersion.package_id == Package.id)
+                & (PackageVersion.version == Package.latest_version),
+            )
+            .where(Package.reseller_id == tenant)
+            .order_by(Package.name)
+        )
+        return [_view(p, await compiled_version(ctx, uow, v)) for p, v in rows]
+
+
+async def get_package(ctx: ServicesContext, actor: Actor, package_id: int) -> PackageView:
+    tenant = tenant_of(actor)
+    async with ctx.unit_of_work() as uow:
+        package, version_id = await latest_version(uow, tenant, package_id)
+        return _view(package, await compiled_version(ctx, uow, version_id))
+
+
+async def latest_version(uow: UnitOfWork, tenant: int, package_id: int) -> tuple[Package, int]:
+    """The tenant's package and the id of its latest version, else :class:`NotFound`."""
+    row = (
+        await uow.session.execute(
+            select(Package, PackageVersion.id)
+            .join(
+                PackageVersion,
+                (PackageVersion.package_id == Package.id)
+                & (PackageVersion.version == Package.latest_version),
+            )
+            .where(Package.id == package_id, Package.reseller_id == tenant)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("package", package_id)
+    return row[0], row[1]
+
+
+async def compiled_version(
+    ctx: ServicesContext, uow: UnitOfWork, version_id: int
+) -> CompiledPackage:
+    """The compiled package of one stored version (compiled once per process)."""
+    cached = ctx.packages.get(version_id)
+    if cached is not None:
+        return cached
+    row = (
+        await uow.session.execute(
+            select(PackageVersion.source, PackageVersion.file_name, Package.name)
+            .join(Package, Package.id == PackageVersion.package_id)
+            .where(PackageVersion.id == version_id)
+        )
+    ).one()
+    source, file_name, name = row
+    package = compile_source(source, file_name).package(name)
+    return ctx.packages.put(version_id, package)
+
+
+def problem(d: Diagnostic) -> SourceProblem:
+    return SourceProblem(d.file, d.line, d.column, d.message, d.render())
+
+
+async def _store_version(
+    ctx: ServicesContext,
+    uow: UnitOfWork,
+    tenant: int,
+    compiled: CompiledPackage,
+    source: str,
+    file_name: str,
+    checksum: str,
+    now: object,
+) -> PackageVersionView:
+    session = uow.session
+    package = (
+        await session.scalars(
+            select(Package)
+            .where(Package.reseller_id == tenant, Package.name == compiled.name)
+            .with_for_update()
+        )
+    ).first()
+    if package is None:
+        package = Package(reseller_id=tenant, name=compiled.name, latest_version=0, created_at=now)
+        session.add(package)
+        await session.flush()
+    assert package.id is not None
+    if package.latest_version:
+        latest = (
+            await session.scalars(
+                select(PackageVersion).where(
+                    PackageVersion.package_id == package.id,
+                    PackageVersion.version == package.latest_version,
+                )
+            )
+        ).one()
+        if latest.checksum == checksum:
+            return _version_view(latest, compiled.name)
+    version = PackageVersion(
+        package_id=package.id,
+        reseller_id=tenant,
+        version=package.latest_version + 1,
+        source=source,
+        file_name=file_name,
+        checksum=checksum,
+        published_at=now,
+    )
+    session.add(version)
+    package.latest_version = version.version
+    await session.flush()
+    return _version_view(version, compiled.name)
+
+
+def _version_view(v: PackageVersion, name: str) -> PackageVersionView:
+    assert v.id is not None
+    return PackageVersionView(
+        v.id, v.package_id, name, v.version, v.checksum, v.file_name, v.published_at
+    )
+
+
+def _view(p: Package, compiled: CompiledPackage) -> PackageView:
+    assert p.id is not None
+    return PackageView(
+        p.id,
+        p.name,
+        p.latest_version,
+        compiled.setup_fee,
+        compiled.monthly_fee,
+        compiled.free_minutes,
+        compiled.currency,
+        p.created_at,
+    )

@@ -1,0 +1,171 @@
+"""Manual (or PayPal) payments and charges on a client's balance: ledger transactions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.domain.actor import Actor
+from api.domain.balance_rules import BalanceType
+from api.domain.errors import InvalidInput
+from api.domain.ledger import TransactionDraft, TransactionKind
+from api.services.access import reseller_scope
+from api.services.client_money import after_balance_change
+from api.services.context import ServicesContext
+from api.services.tenancy import load_client, load_reseller
+from api.services.views import MoneyMovement
+from api.store.tables import LedgerEntry, LedgerTransaction
+from api.store.unit_of_work import UnitOfWork
+
+PAYMENT_METHODS = frozenset({"manual", "paypal"})
+MAX_DESCRIPTION = 500
+MAX_AMOUNT = 10**15  # one billion units of a currency, in micro-units
+
+
+async def add_payment(
+    ctx: ServicesContext,
+    actor: Actor,
+    client_id: int,
+    amount: int,
+    *,
+    description: str = "",
+    method: str = "manual",
+    key: str | None = None,
+    reseller_id: int | None = None,
+) -> MoneyMovement:
+    """Credit ``amount`` (> 0 micro-units) to the client. A payment that brings a hard
+    client above 0 lifts its suspension. ``key`` (e.g. a PayPal transaction id) makes it
+    idempotent: the same key again returns the first payment."""
+    tenant = reseller_scope(actor, reseller_id)
+    _check(amount, description)
+    if method not in PAYMENT_METHODS:
+        raise InvalidInput("method", f"must be one of {', '.join(sorted(PAYMENT_METHODS))}")
+    return await _post(
+        ctx, tenant, client_id, TransactionKind.PAYMENT, amount, description, method, key, False
+    )
+
+
+async def add_charge(
+    ctx: ServicesContext,
+    actor: Actor,
+    client_id: int,
+    amount: int,
+    *,
+    description: str = "",
+    allow_overdraft: bool = True,
+    key: str | None = None,
+    reseller_id: int | None = None,
+) -> MoneyMovement:
+    """Debit ``amount`` (> 0 micro-units) from the client, for the reseller.
+
+    Like fees, charges may drive a hard client below zero (which suspends it). With
+    ``allow_overdraft=False`` a charge that would take a *hard* client below zero is
+    refused with :class:`InsufficientBalance` and nothing is posted; the check and the
+    debit are one atomic statement, so concurrent charges never overdraw together.
+    """
+    tenant = reseller_scope(actor, reseller_id)
+    _check(amount, description)
+    return await _post(
+        ctx,
+        tenant,
+        client_id,
+        TransactionKind.CHARGE,
+        amount,
+        description,
+        "manual",
+        key,
+        not allow_overdraft,
+    )
+
+
+async def _post(
+    ctx: ServicesContext,
+    tenant: int,
+    client_id: int,
+    kind: TransactionKind,
+    amount: int,
+    description: str,
+    method: str,
+    key: str | None,
+    floor_at_zero: bool,
+) -> MoneyMovement:
+    ledger_key = None if key is None else f"{kind.value}:{tenant}:{key}"[:200]
+    now = ctx.now()
+    try:
+        async with ctx.unit_of_work() as uow:
+            client = await load_client(uow, tenant, client_id, active=True)
+            if ledger_key is not None and await uow.ledger.key_exists(ledger_key):
+                return await _existing(uow, ledger_key, client_id)
+            reseller = await load_reseller(uow, tenant)
+            accounts = await uow.accounts.tenant_accounts(tenant, client_id)
+            draft = TransactionDraft(
+                kind, tenant, client_id, description=description, method=method, key=ledger_key
+            )
+            if kind is TransactionKind.PAYMENT:
+                draft.move(amount, debit=accounts.client_funding, credit=accounts.client)
+            else:
+                draft.move(amount, debit=accounts.client, credit=accounts.reseller_revenue)
+            floors = (
+                {accounts.client: 0}
+                if floor_at_zero and client.balance_type == BalanceType.HARD
+                else None
+            )
+            posted = await uow.ledger.post(draft, now, floors=floors)
+            balance = posted.balances[accounts.client]
+            await after_balance_change(
+                uow,
+                tenant,
+                client_id,
+                balance,
+                currency=reseller.currency,
+                default_threshold=reseller.low_balance_threshold,
+                at=now,
+            )
+            return MoneyMovement(
+                posted.transaction_id,
+                client_id,
+                kind.value,
+                amount,
+                method,
+                description,
+                balance,
+                now,
+            )
+    except IntegrityError:
+        if ledger_key is None:
+            raise
+        async with ctx.unit_of_work() as uow:  # a concurrent twin won the key
+            return await _existing(uow, ledger_key, client_id)
+
+
+async def _existing(uow: UnitOfWork, key: str, client_id: int) -> MoneyMovement:
+    tx = (
+        await uow.session.scalars(select(LedgerTransaction).where(LedgerTransaction.key == key))
+    ).one()
+    assert tx.id is not None
+    accounts = await uow.accounts.tenant_accounts(tx.reseller_id or 0, client_id)
+    amount = await uow.session.scalar(
+        select(LedgerEntry.amount).where(
+            LedgerEntry.transaction_id == tx.id, LedgerEntry.account_id == accounts.client
+        )
+    )
+    balance = await uow.accounts.balance(accounts.client)
+    return MoneyMovement(
+        tx.id,
+        client_id,
+        tx.kind,
+        abs(int(amount or 0)),
+        tx.method,
+        tx.description,
+        balance,
+        tx.created_at,
+    )
+
+
+def _check(amount: int, description: str) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidInput("amount", "must be an integer number of micro-units")
+    if not 0 < amount <= MAX_AMOUNT:
+        raise InvalidInput("amount", "must be positive")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput("description", f"at most {MAX_DESCRIPTION} characters")

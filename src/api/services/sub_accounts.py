@@ -1,0 +1,140 @@
+"""SIP/IAX sub accounts: usernames unique platform-wide, passwords encrypted at rest."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.domain.actor import Actor
+from api.domain.errors import AlreadyExists, InvalidInput, NotFound
+from api.services.access import client_filter, reseller_scope, tenant_of
+from api.services.context import ServicesContext
+from api.services.packages import latest_version
+from api.services.secrets import generate_password
+from api.services.tenancy import load_client
+from api.services.views import SubAccountCreated, SubAccountView
+from api.store.tables import SubAccount
+from api.store.unit_of_work import UnitOfWork
+
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,99}")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+
+
+async def create_sub_account(
+    ctx: ServicesContext,
+    actor: Actor,
+    client_id: int,
+    username: str,
+    *,
+    password: str | None = None,
+    package_id: int | None = None,
+) -> SubAccountCreated:
+    """A new line for a client; a strong password is generated when none is given.
+
+    The password is returned once here (and later only by :func:`reveal_password` to the
+    reseller); it is stored encrypted. ``package_id`` links the line to one of the
+    reseller's packages (it must be attached to the client for calls to be rated).
+    """
+    tenant = reseller_scope(actor)
+    if not _USERNAME.fullmatch(username):
+        raise InvalidInput(
+            "username", "3..100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    if password is None:
+        password = generate_password()
+    elif not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput("password", f"must be {MIN_PASSWORD}..{MAX_PASSWORD} characters")
+    try:
+        async with ctx.unit_of_work() as uow:
+            await load_client(uow, tenant, client_id, active=True)
+            if package_id is not None:
+                await latest_version(uow, tenant, package_id)
+            taken = await uow.session.scalar(
+                select(SubAccount.id).where(SubAccount.username == username)
+            )
+            if taken is not None:
+                raise AlreadyExists("sub account", username)
+            row = SubAccount(
+                reseller_id=tenant,
+                client_id=client_id,
+                username=username,
+                password_encrypted=ctx.cipher.encrypt(password),
+                package_id=package_id,
+                created_at=ctx.now(),
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            return SubAccountCreated(_view(row), password)
+    except IntegrityError:
+        raise AlreadyExists("sub account", username) from None
+
+
+async def set_sub_account_package(
+    ctx: ServicesContext, actor: Actor, sub_account_id: int, package_id: int | None
+) -> SubAccountView:
+    """Link a line to another of the reseller's packages (or to none)."""
+    tenant = reseller_scope(actor)
+    async with ctx.unit_of_work() as uow:
+        row = await _load(uow, tenant, sub_account_id)
+        if package_id is not None:
+            await latest_version(uow, tenant, package_id)
+        row.package_id = package_id
+        await uow.session.flush()
+        return _view(row)
+
+
+async def reveal_password(ctx: ServicesContext, actor: Actor, sub_account_id: int) -> str:
+    """The line's SIP password, for its reseller only (never logged)."""
+    tenant = reseller_scope(actor)
+    async with ctx.unit_of_work() as uow:
+        row = await _load(uow, tenant, sub_account_id)
+        return ctx.cipher.decrypt(row.password_encrypted)
+
+
+async def list_sub_accounts(
+    ctx: ServicesContext, actor: Actor, client_id: int | None = None
+) -> list[SubAccountView]:
+    """The tenant's live lines (of one client when given; a client sees its own)."""
+    tenant = tenant_of(actor)
+    only = client_filter(actor, client_id)
+    async with ctx.unit_of_work() as uow:
+        query = select(SubAccount).where(
+            SubAccount.reseller_id == tenant,
+            SubAccount.deleted_at.is_(None),  # type: ignore[union-attr]
+        )
+        if only is not None:
+            query = query.where(SubAccount.client_id == only)
+        rows = await uow.session.scalars(query.order_by(SubAccount.username))
+        return [_view(r) for r in rows]
+
+
+async def delete_sub_account(ctx: ServicesContext, actor: Actor, sub_account_id: int) -> None:
+    """Retire a line (its CDRs are kept; new CDRs for it are unrated)."""
+    tenant = reseller_scope(actor)
+    async with ctx.unit_of_work() as uow:
+        row = await _load(uow, tenant, sub_account_id)
+        row.deleted_at = ctx.now()
+        await uow.session.flush()
+
+
+async def _load(uow: UnitOfWork, tenant: int, sub_account_id: int) -> SubAccount:
+    row = (
+        await uow.session.scalars(
+            select(SubAccount).where(
+                SubAccount.id == sub_account_id,
+                SubAccount.reseller_id == tenant,
+                SubAccount.deleted_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("sub account", sub_account_id)
+    return row
+
+
+def _view(r: SubAccount) -> SubAccountView:
+    assert r.id is not None
+    return SubAccountView(r.id, r.client_id, r.username, r.package_id, r.created_at)

@@ -1,0 +1,69 @@
+"""Service settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulsebill.db"
+DEFAULT_SECRET_FILE = ".pulsebill-secret"  # noqa: S105 (a file name)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service reads from its environment.
+
+    ``secret_key`` encrypts SIP passwords at rest and signs session tokens; it is never
+    printed. Without ``PULSEBILL_SECRET_KEY`` a random key is created once in
+    ``.pulsebill-secret`` (mode 0600) so that the embedded demo keeps working across runs.
+    """
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    dev: bool = False
+    max_body_bytes: int = 1_000_000
+    max_call_seconds: int = 4 * 3600
+
+    def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
+        return (
+            f"Settings(database_url={redact_url(self.database_url)!r}, host={self.host!r}, "
+            f"port={self.port}, dev={self.dev})"
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
+        """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
+        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV`` and ``PULSEBILL_MAX_BODY_BYTES``."""
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            host=env.get("PULSEBILL_HOST", "127.0.0.1"),
+            port=int(env.get("PULSEBILL_PORT", "8000")),
+            secret_key=env.get("PULSEBILL_SECRET_KEY") or _local_secret(),
+            dev=dev or env.get("PULSEBILL_DEV", "") in {"1", "true", "yes"},
+            max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
+        )
+
+
+def _local_secret(path: Path = Path(DEFAULT_SECRET_FILE)) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
+
+
+def redact_url(url: str) -> str:
+    """``postgresql://user:pw@host/db`` → ``postgresql://user:***@host/db``."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in creds:
+        return url
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

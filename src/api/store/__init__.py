@@ -1,0 +1,1 @@
+"""Adapters to the database: SQLModel tables, repositories, the unit of work, migrations."""

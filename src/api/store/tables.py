@@ -1,0 +1,285 @@
+"""The database schema as SQLModel tables.
+
+Money columns are BIGINT micro-units (10**-6 of the reseller's currency) on every backend;
+convert with ``int(...)`` at this boundary, never send a ``Decimal`` (asyncpg truncates).
+Timestamps are stored in UTC. Every row that belongs to a reseller carries ``reseller_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _money(default: int | None = 0, *, nullable: bool = False) -> int:
+    # typed as int for callers; SQLModel receives a FieldInfo
+    return Field(default=default, sa_type=BigInteger, nullable=nullable)  # type: ignore[no-any-return]
+
+
+def _when(*, nullable: bool = False) -> datetime:
+    return Field(  # type: ignore[no-any-return]
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable)
+    )
+
+
+class Reseller(SQLModel, table=True):
+    __tablename__ = "resellers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    currency: str = Field(max_length=3)
+    status: str = Field(default="active", max_length=16)
+    low_balance_threshold: int = _money(5_000_000)
+    max_call_seconds: int = Field(default=4 * 3600)
+    created_at: datetime = _when()
+
+
+class ApiToken(SQLModel, table=True):
+    """An operator or reseller credential; only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=16)  # operator | reseller
+    reseller_id: int | None = Field(default=None, foreign_key="resellers.id", index=True)
+    name: str = Field(default="", max_length=200)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _when()
+    revoked_at: datetime | None = _when(nullable=True)
+
+
+class DeckVersion(SQLModel, table=True):
+    """An imported operator deck; the CSV is kept whole so that any call can be re-rated."""
+
+    __tablename__ = "deck_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=32, unique=True)
+    name: str = Field(default="", max_length=200)
+    content: str = Field(sa_type=Text)
+    row_count: int = 0
+    active: bool = Field(default=False, index=True)
+    imported_at: datetime = _when()
+
+
+class Package(SQLModel, table=True):
+    __tablename__ = "packages"
+    __table_args__ = (UniqueConstraint("reseller_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    name: str = Field(max_length=200)
+    latest_version: int = 0
+    created_at: datetime = _when()
+
+
+class PackageVersion(SQLModel, table=True):
+    """One immutable publication of a package's rule source."""
+
+    __tablename__ = "package_versions"
+    __table_args__ = (UniqueConstraint("package_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    package_id: int = Field(foreign_key="packages.id", index=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    version: int
+    source: str = Field(sa_type=Text)
+    file_name: str = Field(default="", max_length=200)
+    checksum: str = Field(max_length=64)
+    published_at: datetime = _when()
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("reseller_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    name: str = Field(max_length=200)
+    company: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    phone: str = Field(default="", max_length=32)
+    address: str = Field(default="", max_length=500)
+    balance_type: str = Field(default="soft", max_length=8)  # soft | hard
+    billing_day: int = Field(default=1)  # 1..28
+    low_balance_threshold: int | None = _money(None, nullable=True)
+    status: str = Field(default="active", max_length=16)  # active | closed
+    suspended: bool = False
+    low_balance_alerted: bool = False
+    portal_username: str | None = Field(default=None, max_length=100, unique=True)
+    portal_password_hash: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when()
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class ClientPackage(SQLModel, table=True):
+    """A package attached to a client, with the free minutes used in the current cycle."""
+
+    __tablename__ = "client_packages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    package_id: int = Field(foreign_key="packages.id", index=True)
+    cycle_start: date
+    free_minutes_used: int = 0
+    attached_at: datetime = _when()
+    detached_at: datetime | None = _when(nullable=True)
+
+
+class SubAccount(SQLModel, table=True):
+    """A SIP/IAX line of a client; the password is encrypted (the switch needs it back)."""
+
+    __tablename__ = "sub_accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    username: str = Field(max_length=100, unique=True)
+    password_encrypted: str = Field(max_length=500)
+    package_id: int | None = Field(default=None, foreign_key="packages.id")
+    created_at: datetime = _when()
+    deleted_at: datetime | None = _when(nullable=True)
+
+
+class Did(SQLModel, table=True):
+    """A phone number of the operator's inventory, maybe taken by a reseller and assigned."""
+
+    __tablename__ = "dids"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=16, unique=True)  # E.164 digits
+    country: str = Field(default="", max_length=2)
+    monthly_cost: int = _money()
+    setup_cost: int = _money()
+    per_minute_cost: int = _money()
+    reseller_id: int | None = Field(default=None, foreign_key="resellers.id", index=True)
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    monthly_price: int = _money()
+    setup_price: int = _money()
+    per_minute_price: int = _money()
+    taken_at: datetime | None = _when(nullable=True)
+    assigned_at: datetime | None = _when(nullable=True)
+
+
+class Account(SQLModel, table=True):
+    """A ledger account with its cached balance (= the sum of its entries at every commit)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("kind", "reseller_id", "client_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    reseller_id: int | None = Field(default=None, foreign_key="resellers.id", index=True)
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    currency: str = Field(max_length=3)
+    balance: int = _money()
+
+
+class LedgerTransaction(SQLModel, table=True):
+    """One balanced movement of money; ``key`` makes a posting idempotent."""
+
+    __tablename__ = "ledger_transactions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int | None = Field(default=None, foreign_key="resellers.id", index=True)
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    kind: str = Field(max_length=32)
+    method: str = Field(default="", max_length=16)
+    description: str = Field(default="", max_length=500)
+    key: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime = _when()
+
+
+class LedgerEntry(SQLModel, table=True):
+    """A signed amount on one account; never updated or deleted."""
+
+    __tablename__ = "ledger_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    transaction_id: int = Field(foreign_key="ledger_transactions.id", index=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    amount: int = _money()
+
+
+class Cdr(SQLModel, table=True):
+    """A call detail record with every figure of its rating (SPEC 3.8), or why it is unrated."""
+
+    __tablename__ = "cdrs"
+    __table_args__ = (
+        UniqueConstraint("reseller_id", "source", "call_id"),
+        Index("ix_cdrs_reseller_started", "reseller_id", "started_at"),
+        Index("ix_cdrs_client_started", "client_id", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id")
+    client_id: int | None = Field(default=None, foreign_key="clients.id")
+    sub_account_id: int | None = Field(default=None, foreign_key="sub_accounts.id")
+    did_id: int | None = Field(default=None, foreign_key="dids.id")
+    source: str = Field(max_length=100)
+    call_id: str = Field(max_length=200)
+    direction: str = Field(max_length=8)
+    number: str = Field(max_length=64)
+    started_at: datetime = _when()
+    duration: int
+    status: str = Field(max_length=8)  # rated | unrated
+    failure_reason: str = Field(default="", max_length=500)
+    billed_seconds: int = 0
+    cost_billed_seconds: int = 0
+    charged_seconds: int = 0
+    pulse: str = Field(default="", max_length=16)
+    sell_rate: int = _money()
+    sell: int = _money()
+    connect_fee: int = _money()
+    cost_rate: int = _money()
+    cost: int = _money()
+    profit: int = _money()
+    rule_kind: str = Field(default="", max_length=16)
+    rule_text: str = Field(default="", max_length=300)
+    rule_line: int | None = None
+    deck_prefix: str = Field(default="", max_length=16)
+    country: str = Field(default="", max_length=2)
+    description: str = Field(default="", max_length=200)
+    route: str = Field(default="", max_length=8)
+    free_minutes_used: int = 0
+    on_net: bool = False
+    package_version_id: int | None = Field(default=None, foreign_key="package_versions.id")
+    deck_version: str = Field(default="", max_length=32)
+    transaction_id: int | None = Field(default=None, foreign_key="ledger_transactions.id")
+    created_at: datetime = _when()
+
+
+class Statement(SQLModel, table=True):
+    """A client's statement for one billing period; one per client and period."""
+
+    __tablename__ = "statements"
+    __table_args__ = (UniqueConstraint("client_id", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    client_id: int = Field(foreign_key="clients.id")
+    period_start: date
+    period_end: date
+    opening: int = _money()
+    calls: int = _money()
+    fees: int = _money()
+    charges: int = _money()
+    payments: int = _money()
+    closing: int = _money()
+    created_at: datetime = _when()
+
+
+class PortalSession(SQLModel, table=True):
+    """A client's portal login; only the SHA-256 of the session token is kept."""
+
+    __tablename__ = "portal_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    revoked_at: datetime | None = _when(nullable=True)

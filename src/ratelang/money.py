@@ -1,0 +1,85 @@
+"""Exact money: integer micro-units (1 unit = 10**-6 of the currency) and the one rounding rule.
+
+Every amount in ratelang is an ``int`` of micro-units; rates are micro-units per minute.
+A call charge is rounded exactly once, with :func:`round_ratio`, from the exact ratio
+``rate × billed_seconds / 60``; running balances are never rounded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ratelang.types import Micros
+
+MICRO = 1_000_000
+SCALE_DIGITS = 6
+
+_AMOUNT = re.compile(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d{1,6}))?$")
+
+
+class RoundingMode(StrEnum):
+    """How a charge is brought to the declared number of decimal places."""
+
+    HALF_UP = "half_up"  # ties away from zero
+    UP = "up"  # away from zero
+    DOWN = "down"  # towards zero
+    HALF_EVEN = "half_even"  # ties to the even neighbour (banker's rounding)
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    """A package's ``round DIGITS MODE``; the default is 4 digits, half up."""
+
+    digits: int = 4
+    mode: RoundingMode = RoundingMode.HALF_UP
+
+    @property
+    def quantum(self) -> Micros:
+        """The smallest step of a rounded amount, in micro-units."""
+        return int(10 ** (SCALE_DIGITS - self.digits))
+
+
+DEFAULT_ROUNDING = Rounding()
+
+
+def parse_amount(text: str) -> Micros:
+    """``"0.0095"`` → ``9500``. At most 6 decimal places; raises ``ValueError`` otherwise."""
+    match = _AMOUNT.match(text.strip())
+    if match is None:
+        raise ValueError(f"not an amount with at most 6 decimal places: {text!r}")
+    frac = (match["frac"] or "").ljust(SCALE_DIGITS, "0")
+    value = int(match["int"]) * MICRO + int(frac)
+    return -value if match["sign"] else value
+
+
+def format_micros(amount: Micros, places: int = SCALE_DIGITS) -> str:
+    """``9500`` → ``"0.009500"`` (``places`` ≤ 6 drops only zero digits; never rounds)."""
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), MICRO)
+    digits = f"{frac:06d}"
+    kept, dropped = digits[:places], digits[places:]
+    if dropped.strip("0"):
+        kept = digits.rstrip("0")
+    return f"{sign}{whole}.{kept}" if kept else f"{sign}{whole}"
+
+
+def round_ratio(numerator: int, denominator: int, rounding: Rounding = DEFAULT_ROUNDING) -> Micros:
+    """Round the exact micro-unit amount ``numerator / denominator`` once, as declared."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    step = denominator * rounding.quantum
+    negative = numerator < 0
+    quotient, remainder = divmod(abs(numerator), step)
+    if remainder:
+        mode = rounding.mode
+        twice = 2 * remainder
+        if (
+            mode is RoundingMode.UP
+            or (mode is RoundingMode.HALF_UP and twice >= step)
+            or (mode is RoundingMode.HALF_EVEN and (twice > step or (twice == step and quotient % 2)))
+        ):
+            quotient += 1
+    result = quotient * rounding.quantum
+    return -result if negative else result

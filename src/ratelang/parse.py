@@ -1,0 +1,178 @@
+"""Text → lark parse tree. Lark's exceptions are turned into :class:`RuleError` here.
+
+On a syntax error inside a package the offending line is blanked and the text parsed
+again, so that one run reports every broken line (up to :data:`MAX_ERRORS`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import cache
+from importlib.resources import files
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+from ratelang.errors import RuleError, RuleErrors
+
+MAX_ERRORS = 50
+
+TERMINAL_WORDS: dict[str, str] = {
+    "NUMBER": "a number",
+    "CODE": "a code",
+    "PREFIX_DIGITS": "prefix digits",
+    "STRING": "a quoted name",
+    "NAME": "a directive",
+    "_NL": "end of line",
+    "$END": "end of file",
+}
+_CODE_AFTER = {"CURRENCY": "a currency code", "COUNTRY": "a country code"}
+_WORD = re.compile(r"[^\s{}%+/#]+")
+
+
+@cache
+def parser() -> Lark:
+    """The LALR parser, built once from the packaged grammar."""
+    grammar = (files("ratelang") / "ratelang.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+@cache
+def _keywords() -> dict[str, str]:
+    """Terminal name → the literal it stands for (``"MARKUP"`` → ``"markup"``)."""
+    return {
+        t.name: t.pattern.value for t in parser().terminals if isinstance(t.pattern, PatternStr)
+    }
+
+
+def parse_tree(text: str, file: str = "<input>") -> Tree[Token]:
+    """Parse ``text``; raise :class:`RuleErrors` with every syntax error found."""
+    errors: list[RuleError] = []
+    lines = text.split("\n")
+    while True:
+        try:
+            tree = parser().parse("\n".join(lines))
+        except UnexpectedInput as exc:
+            error = _translate(exc, lines, file)
+            errors.append(error)
+            at_end = error.message == "unexpected end of file"
+            if at_end or len(errors) >= MAX_ERRORS or not _blank_line(lines, error.line):
+                break
+        else:
+            if errors:
+                break
+            return tree
+    raise RuleErrors(tuple(sorted(errors, key=lambda e: (e.line, e.column))))
+
+
+def _blank_line(lines: list[str], line: int) -> bool:
+    """Blank a broken directive line so the rest can be parsed; False if that cannot help."""
+    index = line - 1
+    if index >= len(lines) or not lines[index].strip():
+        return False
+    source = lines[index].split("#", 1)[0]
+    if any(c in source for c in '{}"') or source.strip().startswith("package"):
+        return False
+    lines[index] = ""
+    return True
+
+
+def _translate(exc: UnexpectedInput, lines: list[str], file: str) -> RuleError:
+    line, column = max(exc.line, 1), max(exc.column, 1)
+    expected: set[str] = set()
+    if isinstance(exc, UnexpectedToken | UnexpectedEOF):
+        expected = set(exc.expected)
+    elif isinstance(exc, UnexpectedCharacters):
+        expected = set(exc.allowed or ())
+    at_end = isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    )
+    if at_end:
+        line = max((i + 1 for i, text in enumerate(lines) if text.strip()), default=1)
+        column = len(lines[line - 1]) + 1
+    snippet = lines[line - 1] if 0 < line <= len(lines) else ""
+    previous = _previous_keyword(exc)
+    words = describe_expected(expected, previous)
+    found = _WORD.match(snippet, column - 1)
+    if at_end:
+        message, length = "unexpected end of file", 1
+    elif isinstance(exc, UnexpectedToken) and exc.token.type == "_NL":
+        message, length = "unexpected end of line", 1
+    elif found:
+        message, length = f"unexpected {found.group()!r}", len(found.group())
+    else:
+        char = snippet[column - 1 : column] or "?"
+        message, length = f"unexpected character {char!r}", 1
+    hint = _suggest(found.group() if found and not at_end else "", expected)
+    if found and found.group() == "markup" and "PULSE" in expected:
+        hint = "a rate is either an amount or a markup, not both"
+    if snippet[column - 1 : column] == "{" and not at_end:
+        hint = "packages cannot be nested: close the previous one with '}' first"
+    return RuleError(file, line, column, message, snippet, words, hint, length)
+
+
+def _previous_keyword(exc: UnexpectedInput) -> str | None:
+    """The terminal just before the error, when lark can tell (for "a country code")."""
+    parser_state = getattr(exc, "interactive_parser", None)
+    if parser_state is None:
+        return None
+    stack = getattr(parser_state.parser_state, "value_stack", [])
+    last = stack[-1] if stack else None
+    return getattr(last, "type", None)
+
+
+def describe_expected(expected: set[str], previous: str | None = None) -> tuple[str, ...]:
+    """Terminal names in words: ``{"NUMBER", "RBRACE"}`` → ``("a number", "'}'")``."""
+    keywords = _keywords()
+    if "NAME" in expected:  # the start of a directive: "a directive" covers the keywords
+        expected = {n for n in expected if keywords.get(n) not in DIRECTIVES}
+    if "PACKAGE" in expected:
+        expected = expected - {"_NL"}
+    words: list[str] = []
+    for name in sorted(expected, key=_order):
+        if name == "CODE" and previous in _CODE_AFTER:
+            words.append(_CODE_AFTER[previous])
+        elif name in TERMINAL_WORDS:
+            words.append(TERMINAL_WORDS[name])
+        elif name in keywords:
+            words.append(f"'{keywords[name]}'")
+        else:
+            words.append(name.lower())
+    return tuple(dict.fromkeys(words))
+
+
+def _order(name: str) -> tuple[int, str]:
+    if name in TERMINAL_WORDS or name == "CODE":
+        return (0 if name not in {"_NL", "$END"} else 2, name)
+    return (1, _keywords().get(name, name))
+
+
+def _suggest(word: str, expected: set[str]) -> str:
+    """``did you mean 'half_up'?`` for a word close to an expected keyword."""
+    if not word:
+        return ""
+    keywords = _keywords()
+    candidates = [keywords[n] for n in expected if n in keywords and keywords[n][:1].isalpha()]
+    if "NAME" in expected:  # the start of a directive: every directive keyword is valid
+        candidates = list(DIRECTIVES)
+    close = difflib.get_close_matches(word.lower().replace("-", "_"), candidates, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+DIRECTIVES: tuple[str, ...] = (
+    "currency",
+    "markup",
+    "pulse",
+    "route",
+    "on_net",
+    "fee",
+    "free_minutes",
+    "round",
+    "connect",
+    "grace",
+    "rate",
+    "free_zone",
+)
+"""Every directive keyword, in the order the reference documents them."""
