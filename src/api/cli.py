@@ -11,6 +11,7 @@ from importlib import import_module
 COMMAND_MODULES = (
     "api.commands.serve",
     "api.commands.migrate",
+    "api.commands.demo",
     "api.commands.deck",
     "api.commands.reseller",
     "api.commands.bill",

@@ -19,7 +19,20 @@ from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from api.domain.actor import Actor, Role
-from api.store.tables import Cdr, Client, ClientPackage, Did, Package, SubAccount
+from api.domain.ledger import AccountKind
+from api.store.tables import (
+    Account,
+    Cdr,
+    Client,
+    ClientPackage,
+    Did,
+    LedgerEntry,
+    LedgerTransaction,
+    Package,
+    PackageVersion,
+    Statement,
+    SubAccount,
+)
 
 _Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
 
@@ -31,6 +44,20 @@ class AttachedPackage:
     latest_version: int
     free_minutes_used: int
     attached_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One transaction on a client's account: its signed change and the balance after it."""
+
+    transaction_id: int
+    client_id: int
+    kind: str
+    method: str
+    description: str
+    change: int
+    balance: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +79,9 @@ class Loaders:
         self.sub_accounts = DataLoader(self._sub_accounts)
         self.dids = DataLoader(self._dids)
         self.cdrs = DataLoader(self._cdrs)
+        self.transactions = DataLoader(self._transactions)
+        self.statements = DataLoader(self._statements)
+        self.package_versions = DataLoader(self._package_versions)
 
     def _visible(self, client_ids: Sequence[int]) -> list[int]:
         actor = self._actor
@@ -149,6 +179,91 @@ class Loaders:
                 assert row.client_id is not None
                 found.setdefault(CdrPageKey(row.client_id, limit, before_id), []).append(row)
         return [found.get(key, []) for key in keys]
+
+    async def _transactions(self, keys: Sequence[CdrPageKey]) -> list[list[LedgerLine]]:
+        """Each key's page of ledger lines (newest first, ``limit + 1``), keyed by transaction
+        id; the balance after each line is a running sum over the account's entries."""
+        groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for key in keys:
+            if self._visible([key.client_id]):
+                groups[(key.limit, key.before_id)].append(key.client_id)
+        found: dict[CdrPageKey, list[LedgerLine]] = {}
+        for (limit, before_id), client_ids in groups.items():
+            tx_id = col(LedgerEntry.transaction_id)
+            order = (tx_id, col(LedgerEntry.id))
+            account = col(LedgerEntry.account_id)
+            inner = self._tenant(
+                select(
+                    tx_id.label("tx"),
+                    col(Account.client_id).label("client_id"),
+                    col(LedgerEntry.amount).label("change"),
+                    func.sum(col(LedgerEntry.amount))
+                    .over(partition_by=account, order_by=order)
+                    .label("balance"),
+                    func.row_number()
+                    .over(partition_by=account, order_by=(tx_id.desc(), col(LedgerEntry.id).desc()))
+                    .label("rank"),
+                )
+                .join(Account, col(Account.id) == account)
+                .where(
+                    col(Account.client_id).in_(client_ids),
+                    col(Account.kind) == AccountKind.CLIENT.value,
+                ),
+                Account.reseller_id,
+            )
+            if before_id is not None:
+                inner = inner.where(tx_id < before_id)
+            ranked = inner.subquery()
+            query = (
+                select(
+                    ranked.c.tx,
+                    ranked.c.client_id,
+                    col(LedgerTransaction.kind),
+                    col(LedgerTransaction.method),
+                    col(LedgerTransaction.description),
+                    ranked.c.change,
+                    ranked.c.balance,
+                    col(LedgerTransaction.created_at),
+                )  # fmt: skip
+                .join(LedgerTransaction, col(LedgerTransaction.id) == ranked.c.tx)
+                .where(ranked.c.rank <= limit + 1)
+                .order_by(ranked.c.tx.desc())
+            )
+            for tx, client_id, kind, method, text, change, balance, at in await self._rows(query):
+                line = LedgerLine(
+                    int(tx), int(client_id), kind, method, text, int(change), int(balance), at
+                )
+                found.setdefault(CdrPageKey(line.client_id, limit, before_id), []).append(line)
+        return [found.get(key, []) for key in keys]
+
+    async def _statements(self, client_ids: Sequence[int]) -> list[list[Statement]]:
+        """Each client's statements, newest period first."""
+        wanted = self._visible(client_ids)
+        query = self._tenant(
+            select(Statement)
+            .where(col(Statement.client_id).in_(wanted))
+            .order_by(col(Statement.period_start).desc(), col(Statement.id).desc()),
+            Statement.reseller_id,
+        )
+        found: dict[int, list[Statement]] = defaultdict(list)
+        for (row,) in await self._rows(query) if wanted else []:
+            found[row.client_id].append(row)
+        return [found.get(c, []) for c in client_ids]
+
+    async def _package_versions(self, package_ids: Sequence[int]) -> list[list[PackageVersion]]:
+        """Each package's published versions with their source, newest first (resellers)."""
+        if self._actor.role is Role.CLIENT:
+            return [[] for _ in package_ids]
+        query = self._tenant(
+            select(PackageVersion)
+            .where(col(PackageVersion.package_id).in_(package_ids))
+            .order_by(col(PackageVersion.version).desc()),
+            PackageVersion.reseller_id,
+        )
+        found: dict[int, list[PackageVersion]] = defaultdict(list)
+        for (row,) in await self._rows(query):
+            found[row.package_id].append(row)
+        return [found.get(p, []) for p in package_ids]
 
     async def client_ids(self, ids: Sequence[int]) -> set[int]:
         """The ids among ``ids`` that are this caller's clients (for id arguments)."""

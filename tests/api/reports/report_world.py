@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.actor import Actor
 from api.reports.kinds import AccountKind, CdrStatus, Direction, PaymentMethod, TransactionKind
@@ -29,15 +30,11 @@ from api.store.tables import (
     Reseller,
     SubAccount,
 )
+from tests.conftest import Database
 
 NEW_YORK = ZoneInfo("America/New_York")
 FEBRUARY_NY = Period(date(2026, 2, 1), date(2026, 2, 28), NEW_YORK)
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class ReportDatabase(Protocol):
-    backend: str
-    sessionmaker: async_sessionmaker[AsyncSession]
 
 
 def utc(text: str) -> datetime:
@@ -49,7 +46,7 @@ def utc(text: str) -> datetime:
 class World:
     """The ids of the hand-written rows and the actors that read them."""
 
-    db: ReportDatabase
+    db: Database
     acme: int  # reseller A
     blue: int  # reseller B
     alice: int  # client of Acme
@@ -112,6 +109,8 @@ async def post(
         session.add(
             LedgerEntry(transaction_id=transaction_id, account_id=account_id, amount=amount)
         )
+        cached = update(Account).where(Account.id == account_id)  # type: ignore[arg-type]
+        await session.execute(cached.values(balance=Account.balance + amount))
     await session.flush()
     return transaction_id
 
@@ -313,7 +312,7 @@ async def _ledger(session: AsyncSession, w: World) -> None:
     )
 
 
-async def build_world(database: ReportDatabase) -> World:
+async def build_world(database: Database) -> World:
     """Insert the hand-written rows and commit them."""
     async with database.sessionmaker() as session, session.begin():
         acme, blue, alice, bob, carol, *subs = await _people(session)

@@ -6,13 +6,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from report_world import FEBRUARY_NY, World
 
 from api.domain.actor import Actor
 from api.reports import CdrFilter, CdrRow, InvalidParameter, cdr_page, cdr_totals
 from api.reports.cdrs import MAX_PAGE_SIZE, stream_cdr_rows
 from api.reports.kinds import CdrStatus, Direction
 from api.reports.period import Period
+from tests.api.reports.report_world import FEBRUARY_NY, World
 
 
 async def all_rows(world: World, actor: Actor, cdr_filter: CdrFilter) -> list[CdrRow]:

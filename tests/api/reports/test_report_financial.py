@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from report_world import FEBRUARY_NY, NEW_YORK, World
+from sqlalchemy import select
 
 from api.domain.actor import Actor
 from api.reports import Balances, FinancialReport, Period, financial_report
 from api.reports.kinds import Movement
+from api.reports.schema import accounts
+from tests.api.reports.report_world import FEBRUARY_NY, NEW_YORK, World
 
 M = Movement
 
@@ -103,3 +105,14 @@ async def test_the_resellers_own_payment_without_a_method_counts_as_manual(world
     january = Period(date(2026, 1, 1), date(2026, 1, 31), NEW_YORK)
     (acme,) = (await report(world, world.acme_actor, january)).resellers
     assert acme.with_operator == balances(0, 50_000_000, payments_manual=50_000_000)
+
+
+async def test_closing_after_the_last_posting_equals_the_cached_balance(world: World) -> None:
+    up_to_now = Period(date(2025, 12, 1), date(2026, 12, 31), NEW_YORK)
+    (acme,) = (await report(world, world.acme_actor, up_to_now)).resellers
+    async with world.db.sessionmaker() as session:
+        rows = await session.execute(select(accounts.c.client_id, accounts.c.balance))
+        cached: dict[int | None, int] = dict(rows.all())
+    closing = {line.client_id: line.balances.closing for line in acme.clients}
+    assert closing == {world.alice: cached[world.alice], world.bob: cached[world.bob]}
+    assert closing[world.alice] == 11_724_500 + 100_000_000  # with the March payment

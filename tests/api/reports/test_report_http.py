@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from report_world import World
 from starlette.applications import Starlette
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from api.domain.actor import Actor
 from api.reports.http import cdr_csv, financial_csv, profit_csv
+from tests.api.reports.report_world import World
 
 FEBRUARY = "from=2026-02-01&to=2026-02-28&tz=America/New_York"
 

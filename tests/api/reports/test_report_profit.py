@@ -7,12 +7,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from report_world import FEBRUARY_NY, World, cdr, utc
 
 from api.domain.actor import Actor
 from api.reports import CdrFilter, GroupBy, Period, ReportForbidden, Traffic, cdr_totals
 from api.reports import profit_summary as summarize
 from api.reports.profit import ProfitSummary
+from tests.api.reports.report_world import FEBRUARY_NY, World, cdr, utc
 
 
 async def summary(world: World, group_by: GroupBy, actor: Actor | None = None,
