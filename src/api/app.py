@@ -1,4 +1,4 @@
-"""``create_app(settings)``: the Starlette application (GraphQL at ``/graphql``).
+"""``create_app(settings)``: the Starlette app (GraphQL at ``/graphql``, CSV at ``/reports``).
 
 Nothing is built at import time: the lifespan creates the engine, the sessionmaker, the
 event bus, the services context and the authenticator, and disposes the engine on exit.
@@ -25,6 +25,7 @@ from api.events import EventBus
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_limits import BodySizeLimit
+from api.report_routes import report_mount
 from api.services.context import Clock, build_context, utc_now
 from api.settings import Settings
 from api.state import AppState
@@ -56,8 +57,10 @@ def create_app(
         services = build_context(settings, sessionmaker, bus, clock)
         portal = PortalAuth(sessionmaker, passwords=passwords, clock=clock)
         authenticator = Authenticator(portal, partial(verify_api_token, services))
+        bus.add_listener(authenticator.on_event)
         state = AppState(settings, db, sessionmaker, bus, services, authenticator)
         app.state.pulsebill = state
+        app.state.sessionmaker = sessionmaker  # read by the CSV report endpoints
         if on_ready is not None:
             on_ready(state)
         try:
@@ -72,6 +75,7 @@ def create_app(
             Route("/health", _health, methods=["GET"]),
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
+            report_mount("/reports"),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

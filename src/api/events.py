@@ -1,7 +1,8 @@
 """The in-process event bus: balance, low-balance and suspension events, after commit.
 
 Publishers call :meth:`EventBus.publish` only after their transaction committed (the unit
-of work queues events and flushes them on commit; a rollback drops them). Subscribers get
+of work queues events and flushes them on commit; a rollback drops them). Listeners (in-process
+consumers such as the authentication cache) get every event; subscribers get
 the events of one reseller, optionally of one client, through a bounded queue: a
 subscriber that falls more than ``QUEUE_SIZE`` events behind loses the oldest ones rather
 than slowing the publisher.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,17 @@ class SuspensionChanged:
     at: datetime
 
 
-Event = BalanceChanged | LowBalance | SuspensionChanged
+@dataclass(frozen=True, slots=True)
+class CredentialRevoked:
+    """An API token was revoked or a client's portal sessions ended (for auth caches)."""
+
+    reseller_id: int | None
+    client_id: int | None
+    at: datetime
+
+
+Event = BalanceChanged | LowBalance | SuspensionChanged | CredentialRevoked
+Listener = Callable[[Event], None]
 
 
 @dataclass(eq=False)
@@ -66,9 +77,19 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscribers: dict[int, set[_Subscriber]] = defaultdict(set)
+        self._listeners: list[Listener] = []
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` synchronously with every event of every tenant (in-process
+        consumers such as the authentication cache)."""
+        self._listeners.append(listener)
 
     def publish(self, event: Event) -> None:
-        """Deliver ``event`` to every matching subscriber without waiting."""
+        """Deliver ``event`` to the listeners and every matching subscriber, without waiting."""
+        for listener in self._listeners:
+            listener(event)
+        if event.reseller_id is None:
+            return
         for subscriber in tuple(self._subscribers.get(event.reseller_id, ())):
             if not subscriber.wants(event):
                 continue

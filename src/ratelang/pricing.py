@@ -43,7 +43,7 @@ from ratelang.model import (
     Route,
     RuleKind,
 )
-from ratelang.money import DEFAULT_ROUNDING, MICRO, format_micros, round_ratio
+from ratelang.money import DEFAULT_ROUNDING, MICRO, RoundingMode, format_micros, round_ratio
 from ratelang.numbers import NumberError, normalize
 from ratelang.rating import Call, MatchedRule, Rating, RatingError, RatingFailure
 from ratelang.types import CountryCode, Digits, Micros
@@ -268,3 +268,101 @@ def _charged(
     if used == needed:
         return 0, used
     return pulse.billed(duration - used * 60), used
+
+
+_Destination = tuple[DeckEntry, CountryCode, bool, Route, Micros, Micros, Pulse, MatchedRule, bool]
+
+
+class Pricer:
+    """:func:`price` for many calls with one package and one deck (the batch path).
+
+    What depends only on the destination (deck entry, route, cost rate, sell rate, pulse,
+    matched rule, free zone) is computed once per number and cached; each call then costs
+    a few integer operations. Results are identical to :func:`price`.
+    """
+
+    __slots__ = ("_destinations", "_quantum", "_step", "deck", "package")
+
+    MAX_CACHED = 200_000
+
+    def __init__(self, package: CompiledPackage, deck: Deck) -> None:
+        self.package = package
+        self.deck = deck
+        self._destinations: dict[Digits, _Destination | RatingError] = {}
+        rounding = package.rounding
+        self._quantum = rounding.quantum if rounding.mode is RoundingMode.HALF_UP else 0
+        self._step = 60 * rounding.quantum
+
+    def price(
+        self,
+        number: str,
+        digits: Digits | None,
+        duration: int,
+        free_minutes_left: int,
+        on_net: bool,
+    ) -> Rating:
+        """An outbound call to ``number`` (``digits``: its normalised form, ``None`` if it is
+        invalid); ``on_net``: the number is a platform DID. Raises :class:`RatingError`."""
+        if digits is None or duration < 0:
+            return price(
+                Call(number, duration, Direction.OUTBOUND, free_minutes_left),
+                self.package,
+                self.deck,
+            )
+        dest = self._destinations.get(digits)
+        if dest is None:
+            dest = self._destination(digits)
+        if type(dest) is RatingError:
+            raise RatingError(dest.reason, dest.message)
+        entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible = dest  # type: ignore[misc]
+        package = self.package
+        if on_net and nanp and package.on_net_free:
+            return price(
+                Call(number, duration, Direction.OUTBOUND, free_minutes_left, frozenset((digits,))),
+                package,
+                self.deck,
+            )
+        billed = pulse.billed(duration)
+        cost_pulse = entry.pulse
+        cost_billed = billed if cost_pulse is None else cost_pulse.billed(duration)
+        cost = _cost(cost_rate * cost_billed)
+        charged, used = _charged(package, pulse, duration, billed, eligible, free_minutes_left)
+        if charged:
+            numerator = sell_rate * charged
+            quantum = self._quantum
+            if quantum and numerator >= 0:
+                step = self._step
+                quotient, remainder = divmod(numerator, step)
+                if 2 * remainder >= step:
+                    quotient += 1
+                sell = quotient * quantum + package.connect_fee
+                connect = package.connect_fee
+            else:
+                connect = package.connect_fee
+                sell = round_ratio(numerator, 60, package.rounding) + connect
+        else:
+            connect = sell = 0
+        return Rating(
+            digits, Direction.OUTBOUND, duration, billed, cost_billed, charged, pulse,
+            sell_rate, sell, connect, cost_rate, cost, rule,
+            entry.prefix, country, entry.description, route, used, False,
+        )  # fmt: skip
+
+    def _destination(self, digits: Digits) -> _Destination | RatingError:
+        result: _Destination | RatingError
+        try:
+            package = self.package
+            entry = _entry(self.deck, digits)
+            country = entry.country
+            nanp = country in NANP_COUNTRIES
+            route = package.canada_route if nanp else package.international_route
+            cost_rate = entry.value_rate if route is Route.VALUE else entry.premium_rate
+            sell_rate, pulse, rule = _sell_rate(package, digits, country, nanp, cost_rate)
+            eligible = _in_free_zone(package, digits, country, nanp)
+            result = (entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible)
+        except RatingError as exc:
+            result = exc
+        if len(self._destinations) >= self.MAX_CACHED:
+            self._destinations.clear()
+        self._destinations[digits] = result
+        return result

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
 from api.auth.portal import PortalAuth
 from api.auth.tokens import SESSION_PREFIX, bearer
 from api.domain.actor import Actor
+from api.events import CredentialRevoked, Event
+from api.services.secrets import token_hash
 
 ApiTokenVerifier = Callable[[str], Awaitable[Actor | None]]
 """Checks an operator or reseller API token (the token service); ``None`` when refused."""
@@ -28,23 +31,71 @@ def credential(source: HTTPConnection | Mapping[str, object]) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Authenticator:
-    """Routes a token to the portal sessions or to the API-token service."""
+CACHE_SECONDS = 2.0
+CACHE_ENTRIES = 10_000
 
-    portal: PortalAuth
-    verify_api_token: ApiTokenVerifier
+
+class Authenticator:
+    """Routes a token to the portal sessions or to the API-token service.
+
+    Verified credentials are remembered for ``cache_seconds`` (keyed by the token's
+    SHA-256), so that a busy client or a subscription re-checking before every event does
+    not query the database each time. Any revocation inside this process
+    (:class:`~api.events.CredentialRevoked` from the bus, or :meth:`forget`) empties the
+    cache at once; a revocation made by another process takes effect within
+    ``cache_seconds``. Refusals are never cached.
+    """
+
+    def __init__(
+        self,
+        portal: PortalAuth,
+        verify_api_token: ApiTokenVerifier,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.portal = portal
+        self.verify_api_token = verify_api_token
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._cache: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
 
     async def actor_for_token(self, token: str | None) -> Actor | None:
         if token is None:
             return None
+        key = token_hash(token)
+        cached = self._cache.get(key)
+        now = self._monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         if token.startswith(SESSION_PREFIX):
-            return await self.portal.actor(token)
-        return await self.verify_api_token(token)
+            actor = await self.portal.actor(token)
+        else:
+            actor = await self.verify_api_token(token)
+        if actor is None:
+            self._cache.pop(key, None)
+        elif self._cache_seconds > 0:
+            self._cache[key] = (actor, now + self._cache_seconds)
+            self._cache.move_to_end(key)
+            if len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return actor
 
     async def authenticate(self, source: HTTPConnection | Mapping[str, object]) -> Actor | None:
         """The caller of ``source``, or ``None`` when it carries no valid credential."""
         return await self.actor_for_token(credential(source))
+
+    def forget(self, token: str | None = None) -> None:
+        """Drop one cached credential, or all of them."""
+        if token is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(token_hash(token), None)
+
+    def on_event(self, event: Event) -> None:
+        """Bus listener: a revocation anywhere in this process empties the cache."""
+        if isinstance(event, CredentialRevoked):
+            self._cache.clear()
 
 
 async def authenticate(

@@ -6,6 +6,8 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import OperationalError
+
 from api.domain.errors import DeckRejected, RuleCompileFailed, ServiceError
 from api.services.context import ServicesContext, build_context
 from api.settings import Settings
@@ -28,6 +30,15 @@ def run(job: Callable[[ServicesContext], Awaitable[int]]) -> int:
         return 1
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError as exc:
+        print(f"error: the file is not UTF-8 text (byte {exc.start})", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            print("error: the database has no schema yet; run `pulsebill migrate`", file=sys.stderr)
+        else:
+            print(f"error: database unavailable ({type(exc.orig).__name__})", file=sys.stderr)
         return 1
 
 

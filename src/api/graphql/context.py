@@ -17,9 +17,9 @@ from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth.authenticate import Authenticator
-from api.domain.actor import Actor
+from api.domain.actor import Actor, Role
 from api.events import EventBus
-from api.graphql.errors import Forbidden, NotAuthenticated
+from api.graphql.errors import Forbidden, NotAuthenticated, NotFound, not_found
 
 if TYPE_CHECKING:
     from api.graphql.loaders import Loaders
@@ -40,6 +40,7 @@ class Context:
     websocket: bool = False
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    _currency: str | None = field(default=None, repr=False)
 
     @property
     def loaders(self) -> Loaders:
@@ -63,6 +64,32 @@ class Context:
         if actor.role not in roles:
             raise Forbidden
         return actor
+
+    def acting_as(
+        self, *roles: str, what: str, client_id: int | None = None, named: bool = True
+    ) -> Actor | NotFound:
+        """The caller when it has one of ``roles``. A client that ``named`` an id other than
+        its own client id gets ``NotFound`` (ids it may not see are never confirmed);
+        every other refusal is ``Forbidden``."""
+        actor = self.require()
+        if actor.role in roles:
+            return actor
+        if actor.role is Role.CLIENT and named and client_id != actor.client_id:
+            return not_found(what)
+        raise Forbidden
+
+    async def currency(self) -> str:
+        """The caller's tenant currency (the platform's, USD, for the operator)."""
+        if self._currency is None:
+            actor = self.require()
+            if actor.reseller_id is None:
+                self._currency = "USD"
+            else:
+                from api.services.resellers import get_reseller
+
+                tenant = Actor.reseller(actor.reseller_id)
+                self._currency = (await get_reseller(self.services, tenant)).currency
+        return self._currency
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

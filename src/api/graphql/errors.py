@@ -133,10 +133,19 @@ class RuleErrors(Problem):
 
 
 @strawberry.type
+class DeckProblem:
+    """One broken spot of a deck CSV: its 1-based line and the column's name."""
+
+    line: int
+    column: str
+    message: str
+
+
+@strawberry.type
 class DeckRejected(Problem):
     """An operator deck has broken rows; nothing was stored."""
 
-    problems: list[SourceProblem]
+    problems: list[DeckProblem]
 
 
 @strawberry.type

@@ -108,7 +108,7 @@ class Loaders:
                 col(Package.latest_version),
                 col(ClientPackage.free_minutes_used),
                 col(ClientPackage.attached_at),
-            )  # fmt: skip
+            )
             .join(Package, col(Package.id) == col(ClientPackage.package_id))
             .where(
                 col(ClientPackage.client_id).in_(wanted),
@@ -224,7 +224,7 @@ class Loaders:
                     ranked.c.change,
                     ranked.c.balance,
                     col(LedgerTransaction.created_at),
-                )  # fmt: skip
+                )
                 .join(LedgerTransaction, col(LedgerTransaction.id) == ranked.c.tx)
                 .where(ranked.c.rank <= limit + 1)
                 .order_by(ranked.c.tx.desc())
@@ -237,12 +237,12 @@ class Loaders:
         return [found.get(key, []) for key in keys]
 
     async def _statements(self, client_ids: Sequence[int]) -> list[list[Statement]]:
-        """Each client's statements, newest period first."""
+        """Each client's statements, newest first."""
         wanted = self._visible(client_ids)
         query = self._tenant(
             select(Statement)
             .where(col(Statement.client_id).in_(wanted))
-            .order_by(col(Statement.period_start).desc(), col(Statement.id).desc()),
+            .order_by(col(Statement.id).desc()),
             Statement.reseller_id,
         )
         found: dict[int, list[Statement]] = defaultdict(list)

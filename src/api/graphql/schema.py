@@ -12,11 +12,15 @@ from strawberry.types import ExecutionContext
 from api.graphql import hardening
 from api.graphql import subscriptions as subs
 from api.graphql.errors import log_unexpected
+from api.graphql.mutations import billing as billing_m
+from api.graphql.mutations import calls as calls_m
 from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
+from api.graphql.mutations import portal_admin
 from api.graphql.mutations import reseller_ops as rs
+from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
-from api.graphql.queries import viewer
+from api.graphql.queries import reports, viewer
 from api.graphql.scalars import DECIMAL_SCALAR
 
 
@@ -32,6 +36,12 @@ class Query:
     resellers = strawberry.field(resolver=q.resellers_)
     deck_versions = strawberry.field(resolver=q.deck_versions)
     dids = strawberry.field(resolver=q.dids_)
+    authorize_call = strawberry.field(resolver=calls_q.authorize_call)
+    price_preview = strawberry.field(resolver=calls_q.price_preview_)
+    sip_password = strawberry.field(resolver=calls_q.sip_password)
+    cdr_report = strawberry.field(resolver=reports.cdr_report)
+    profit_report = strawberry.field(resolver=reports.profit_report)
+    financial_report = strawberry.field(resolver=reports.financial_report_)
 
 
 @strawberry.type
@@ -49,9 +59,13 @@ class Mutation:
     assign_did = strawberry.mutation(resolver=rs.assign_did)
     add_payment = strawberry.mutation(resolver=rs.add_payment)
     add_charge = strawberry.mutation(resolver=rs.add_charge)
+    set_portal_login = strawberry.mutation(resolver=portal_admin.set_portal_login)
+    submit_cdr = strawberry.mutation(resolver=calls_m.submit_cdr)
+    submit_cdrs = strawberry.mutation(resolver=calls_m.submit_cdrs)
     import_deck = strawberry.mutation(resolver=op.import_deck)
     add_dids = strawberry.mutation(resolver=op.add_dids)
     create_reseller = strawberry.mutation(resolver=op.create_reseller)
+    run_billing = strawberry.mutation(resolver=billing_m.run_billing)
 
 
 @strawberry.type

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.authorization import Authorization, RefusalReason, decide
@@ -64,8 +65,8 @@ async def authorize(
         )
         on_net = frozenset(await client_dids(uow, [digits])) if package.on_net_free else frozenset()
         balance = await uow.session.scalar(
-            select(Account.balance).where(
-                Account.client_id == line.client_id, Account.kind == AccountKind.CLIENT
+            select(col(Account.balance)).where(
+                col(Account.client_id) == line.client_id, col(Account.kind) == AccountKind.CLIENT
             )
         )
         try:

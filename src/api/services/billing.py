@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor, Role
 from api.domain.cycles import Period, midnight_utc, period_containing, previous_period
@@ -49,7 +50,9 @@ async def run_billing(
     """Bill the clients whose cycle starts ``on`` (the operator: of every reseller)."""
     if actor.role is Role.OPERATOR and reseller_id is None:
         async with ctx.unit_of_work() as uow:
-            tenants = list(await uow.session.scalars(select(Reseller.id).order_by(Reseller.id)))
+            tenants = list(
+                await uow.session.scalars(select(col(Reseller.id)).order_by(col(Reseller.id)))
+            )
     else:
         tenants = [reseller_scope(actor, reseller_id)]
     totals = BillingRun(on, 0, 0, 0, 0)
@@ -77,8 +80,8 @@ async def list_statements(
         await load_client(uow, tenant, client_id)
         rows = await uow.session.scalars(
             select(Statement)
-            .where(Statement.client_id == client_id, Statement.reseller_id == tenant)
-            .order_by(Statement.period_start.desc())  # type: ignore[attr-defined]
+            .where(col(Statement.client_id) == client_id, col(Statement.reseller_id) == tenant)
+            .order_by(col(Statement.period_start).desc())
         )
         return [_view(s) for s in rows]
 
@@ -87,13 +90,13 @@ async def _bill_tenant(ctx: ServicesContext, tenant: int, on: date) -> BillingRu
     async with ctx.unit_of_work() as uow:
         client_ids = list(
             await uow.session.scalars(
-                select(Client.id)
+                select(col(Client.id))
                 .where(
-                    Client.reseller_id == tenant,
-                    Client.status == "active",
-                    Client.billing_day == on.day,
+                    col(Client.reseller_id) == tenant,
+                    col(Client.status) == "active",
+                    col(Client.billing_day) == on.day,
                 )
-                .order_by(Client.id)  # type: ignore[arg-type]
+                .order_by(col(Client.id))
             )
         )
     fees = statements = 0
@@ -128,22 +131,23 @@ async def _bill_client(
     stated = await _write_statement(uow, tenant, client_id, previous_period(period), ctx.now())
     posted = 0
     attachments = await uow.session.execute(
-        select(ClientPackage, Package.name, PackageVersion.id)
-        .join(Package, Package.id == ClientPackage.package_id)
+        select(ClientPackage, col(Package.name), col(PackageVersion.id))
+        .join(Package, col(Package.id) == col(ClientPackage.package_id))
         .join(
             PackageVersion,
-            (PackageVersion.package_id == Package.id)
-            & (PackageVersion.version == Package.latest_version),
+            (col(PackageVersion.package_id) == col(Package.id))
+            & (col(PackageVersion.version) == col(Package.latest_version)),
         )
         .where(
-            ClientPackage.client_id == client_id,
-            ClientPackage.detached_at.is_(None),  # type: ignore[union-attr]
+            col(ClientPackage.client_id) == client_id,
+            col(ClientPackage.detached_at).is_(None),
         )
-        .order_by(ClientPackage.id)  # type: ignore[arg-type]
-        .with_for_update(of=ClientPackage)  # type: ignore[arg-type]
+        .order_by(col(ClientPackage.id))
+        .with_for_update(of=ClientPackage)
     )
     for attachment, name, version_id in attachments:
         assert attachment.id is not None
+        assert version_id is not None
         package = await compiled_version(ctx, uow, version_id)
         if attachment.cycle_start < period.start:
             attachment.cycle_start = period.start
@@ -159,7 +163,7 @@ async def _bill_client(
             at=at,
         )
     dids = await uow.session.scalars(
-        select(Did).where(Did.client_id == client_id).order_by(Did.number)
+        select(Did).where(col(Did.client_id) == client_id).order_by(col(Did.number))
     )
     for did in dids:
         assert did.id is not None
@@ -181,32 +185,34 @@ async def _write_statement(
     uow: UnitOfWork, tenant: int, client_id: int, period: Period, now: datetime
 ) -> int:
     exists = await uow.session.scalar(
-        select(Statement.id).where(
-            Statement.client_id == client_id, Statement.period_start == period.start
+        select(col(Statement.id)).where(
+            col(Statement.client_id) == client_id, col(Statement.period_start) == period.start
         )
     )
     if exists is not None:
         return 0
     account_id = await uow.session.scalar(
-        select(Account.id).where(Account.client_id == client_id, Account.kind == AccountKind.CLIENT)
+        select(col(Account.id)).where(
+            col(Account.client_id) == client_id, col(Account.kind) == AccountKind.CLIENT
+        )
     )
     if account_id is None:
         raise NotFound("account of client", client_id)
     start, end = period.bounds_utc()
     opening = await uow.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerEntry.account_id == account_id, LedgerTransaction.created_at < start)
+        select(func.coalesce(func.sum(col(LedgerEntry.amount)), 0))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
+        .where(col(LedgerEntry.account_id) == account_id, col(LedgerTransaction.created_at) < start)
     )
     movements = await uow.session.execute(
-        select(LedgerTransaction.kind, func.sum(LedgerEntry.amount))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        select(col(LedgerTransaction.kind), func.sum(col(LedgerEntry.amount)))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
         .where(
-            LedgerEntry.account_id == account_id,
-            LedgerTransaction.created_at >= start,
-            LedgerTransaction.created_at < end,
+            col(LedgerEntry.account_id) == account_id,
+            col(LedgerTransaction.created_at) >= start,
+            col(LedgerTransaction.created_at) < end,
         )
-        .group_by(LedgerTransaction.kind)
+        .group_by(col(LedgerTransaction.kind))
     )
     figures = compute_statement(int(opening or 0), ((k, int(v)) for k, v in movements))
     uow.session.add(
@@ -230,7 +236,7 @@ async def _write_statement(
 
 async def _charge_did_costs(uow: UnitOfWork, tenant: int, on: date) -> int:
     dids = await uow.session.scalars(
-        select(Did).where(Did.reseller_id == tenant).order_by(Did.number)
+        select(Did).where(col(Did.reseller_id) == tenant).order_by(col(Did.number))
     )
     posted = 0
     for did in dids:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.domain.authorization import RefusalReason
 from api.store.tables import Client, ClientPackage, Did, Package, PackageVersion, SubAccount
@@ -48,24 +49,28 @@ async def resolve_lines(
     for start in range(0, len(names), CHUNK):
         rows = await uow.session.execute(
             select(
-                SubAccount.username,
-                SubAccount.id,
-                SubAccount.client_id,
-                Client.balance_type,
-                Client.billing_day,
-                Client.suspended,
-                SubAccount.package_id,
+                col(SubAccount.username),
+                col(SubAccount.id),
+                col(SubAccount.client_id),
+                col(Client.balance_type),
+                col(Client.billing_day),
+                col(Client.suspended),
+                col(SubAccount.package_id),
             )
-            .join(Client, Client.id == SubAccount.client_id)
+            .join(Client, col(Client.id) == col(SubAccount.client_id))
             .where(
-                SubAccount.reseller_id == tenant,
-                SubAccount.username.in_(names[start : start + CHUNK]),  # type: ignore[attr-defined]
-                SubAccount.deleted_at.is_(None),  # type: ignore[union-attr]
-                Client.status == "active",
+                col(SubAccount.reseller_id) == tenant,
+                col(SubAccount.username).in_(names[start : start + CHUNK]),
+                col(SubAccount.deleted_at).is_(None),
+                col(Client.status) == "active",
             )
         )
-        for username, *fields in rows:
-            lines[username] = Line(*fields)
+        for username, sub_account_id, client_id, balance_type, billing_day, suspended, own in rows:
+            if sub_account_id is None or client_id is None:
+                continue
+            lines[username] = Line(
+                sub_account_id, client_id, balance_type, billing_day, suspended, own
+            )
     await _attach_packages(uow, tenant, lines.values(), lock=lock)
     return lines
 
@@ -78,31 +83,33 @@ async def _attach_packages(
     for start in range(0, len(client_ids), CHUNK):
         query = (
             select(
-                ClientPackage.client_id,
-                ClientPackage.id,
-                ClientPackage.package_id,
-                ClientPackage.cycle_start,
-                ClientPackage.free_minutes_used,
-                PackageVersion.id,
+                col(ClientPackage.client_id),
+                col(ClientPackage.id),
+                col(ClientPackage.package_id),
+                col(ClientPackage.cycle_start),
+                col(ClientPackage.free_minutes_used),
+                col(PackageVersion.id),
             )
-            .join(Package, Package.id == ClientPackage.package_id)
+            .join(Package, col(Package.id) == col(ClientPackage.package_id))
             .join(
                 PackageVersion,
-                (PackageVersion.package_id == Package.id)
-                & (PackageVersion.version == Package.latest_version),
+                (col(PackageVersion.package_id) == col(Package.id))
+                & (col(PackageVersion.version) == col(Package.latest_version)),
             )
             .where(
-                ClientPackage.reseller_id == tenant,
-                ClientPackage.client_id.in_(client_ids[start : start + CHUNK]),  # type: ignore[attr-defined]
-                ClientPackage.detached_at.is_(None),  # type: ignore[union-attr]
+                col(ClientPackage.reseller_id) == tenant,
+                col(ClientPackage.client_id).in_(client_ids[start : start + CHUNK]),
+                col(ClientPackage.detached_at).is_(None),
             )
-            .order_by(ClientPackage.id)  # type: ignore[arg-type]
+            .order_by(col(ClientPackage.id))
         )
         if lock:
-            query = query.with_for_update(of=ClientPackage)  # type: ignore[arg-type]
+            query = query.with_for_update(of=ClientPackage)
         for client_id, cp_id, package_id, cycle, used, version_id in await uow.session.execute(
             query
         ):
+            if cp_id is None or version_id is None:
+                continue
             attachments.setdefault(client_id, []).append(
                 (cp_id, package_id, version_id, cycle, used)
             )
@@ -123,8 +130,8 @@ async def client_dids(uow: UnitOfWork, numbers: Collection[str]) -> dict[str, Di
     for start in range(0, len(numbers), CHUNK):
         rows = await uow.session.scalars(
             select(Did).where(
-                Did.number.in_(numbers[start : start + CHUNK]),  # type: ignore[attr-defined]
-                Did.client_id.is_not(None),  # type: ignore[union-attr]
+                col(Did.number).in_(numbers[start : start + CHUNK]),
+                col(Did.client_id).is_not(None),
             )
         )
         for did in rows:

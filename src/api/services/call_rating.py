@@ -2,14 +2,15 @@
 
 :class:`CallRater` loads what a set of CDRs needs (lines, packages, DIDs, the deck) with a
 few queries, then rates each CDR in order, keeping each bundle's free minutes in memory,
-and returns the CDR row to store. Posting is the caller's job.
+and returns the CDR row to store (a list in :data:`~api.store.bulk.CDR_INSERT_COLUMNS`
+order). Posting is the caller's job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from api.domain.cycles import cycle_start
@@ -19,10 +20,11 @@ from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version
 from api.services.views import CdrInput
+from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
-from ratelang.model import CompiledPackage, Deck, Direction
+from ratelang.model import CompiledPackage, Deck, Direction, Pulse, Route, RuleKind
 from ratelang.numbers import NumberError, normalize
-from ratelang.pricing import price
+from ratelang.pricing import Pricer, price
 from ratelang.rating import Call, DidPrice, Rating, RatingError
 
 UNKNOWN_SUB_ACCOUNT = "unknown_sub_account"
@@ -30,45 +32,70 @@ NO_PACKAGE = "no_package"
 NO_DECK = "unroutable: no active deck"
 UNKNOWN_DID = "unknown_did"
 
+_OUTBOUND = Direction.OUTBOUND
+_INBOUND = Direction.INBOUND
+_NO_NUMBERS: frozenset[str] = frozenset()
+
 
 @dataclass(slots=True)
 class Bundle:
     """An attachment's free minutes as this unit of work sees them."""
 
     attachment_id: int
-    cycle_start: Any
+    cycle_start: date
     used: int
     allowance: int
     changed: bool = False
 
 
-@dataclass(slots=True)
-class RatedCall:
-    """One CDR ready to store: its row and what to post for it."""
+def make_bundle(line: Line, package: CompiledPackage, today: date) -> Bundle:
+    """The line's bundle in the cycle that contains ``today``."""
+    if line.attachment_id is None or line.cycle_start is None:
+        raise ValueError("the line has no attached package")
+    allowance = package.free_minutes
+    bundle = current_bundle(
+        allowance, line.free_minutes_used, line.cycle_start, cycle_start(line.billing_day, today)
+    )
+    return Bundle(
+        line.attachment_id,
+        bundle.cycle_start,
+        bundle.used,
+        allowance,
+        changed=bundle.cycle_start != line.cycle_start,
+    )
 
-    row: dict[str, Any]
-    client_id: int | None
-    sell: int
-    cost: int
+
+def safe_digits(number: str) -> str | None:
+    try:
+        return normalize(number)
+    except NumberError:
+        return None
 
 
 @dataclass(slots=True)
 class CallRater:
+    """Rates CDRs of one tenant against the lines, packages, bundles and deck it loaded.
+
+    ``when`` converts a timestamp to what the backend stores (rows go to the raw driver).
+    """
+
     ctx: ServicesContext
     uow: UnitOfWork
     tenant: int
     now: datetime
+    when: Callable[[datetime], Any] = lambda d: d
     deck: Deck | None = None
     lines: dict[str, Line] = field(default_factory=dict)
     packages: dict[int, CompiledPackage] = field(default_factory=dict)
     bundles: dict[int, Bundle] = field(default_factory=dict)
-    dids: dict[str, Any] = field(default_factory=dict)
+    dids: dict[str, Did] = field(default_factory=dict)
     digits: dict[str, str | None] = field(default_factory=dict)
+    pricers: dict[int, Pricer] = field(default_factory=dict)
 
     async def prepare(self, cdrs: Sequence[CdrInput]) -> None:
         """Load everything the CDRs need, locking the bundles they may consume."""
         self.deck = await active_deck(self.ctx, self.uow)
-        self.lines = await resolve_lines(self.uow, self.tenant, (c.sub_account for c in cdrs))
+        self.lines = await resolve_lines(self.uow, self.tenant, {c.sub_account for c in cdrs})
         today = self.now.date()
         for line in self.lines.values():
             if line.version_id is None or line.version_id in self.packages:
@@ -80,146 +107,119 @@ class CallRater:
             if line.attachment_id is None or line.attachment_id in self.bundles:
                 continue
             assert line.version_id is not None
-            assert line.cycle_start is not None
-            allowance = self.packages[line.version_id].free_minutes
-            bundle = current_bundle(
-                allowance,
-                line.free_minutes_used,
-                line.cycle_start,
-                cycle_start(line.billing_day, today),
+            self.bundles[line.attachment_id] = make_bundle(
+                line, self.packages[line.version_id], today
             )
-            self.bundles[line.attachment_id] = Bundle(
-                line.attachment_id,
-                bundle.cycle_start,
-                bundle.used,
-                allowance,
-                changed=bundle.cycle_start != line.cycle_start,
-            )
-        for cdr in cdrs:
-            if cdr.number not in self.digits:
-                try:
-                    self.digits[cdr.number] = normalize(cdr.number)
-                except NumberError:
-                    self.digits[cdr.number] = None
-        numbers = {d for d in self.digits.values() if d is not None}
+        digits = self.digits
+        for number in {c.number for c in cdrs}:
+            if number not in digits:
+                digits[number] = safe_digits(number)
+        numbers = {d for d in digits.values() if d is not None}
         self.dids = dict(await client_dids(self.uow, numbers))
 
-    def rate(self, cdr: CdrInput) -> RatedCall:
-        """Rate one CDR (consuming free minutes in memory); unrated CDRs post nothing."""
-        row = base_row(self.tenant, cdr, self.now)
+    def rate(self, cdr: CdrInput) -> tuple[list[Any], int | None, int, int]:
+        """Rate one CDR (consuming free minutes in memory): (row, client id, sell, cost).
+
+        Unrated CDRs post nothing (sell = cost = 0). The row's ``transaction_id`` is left
+        ``None`` for the caller to fill.
+        """
         line = self.lines.get(cdr.sub_account)
         if line is None:
-            return _unrated(row, None, UNKNOWN_SUB_ACCOUNT)
-        row["client_id"] = line.client_id
-        row["sub_account_id"] = line.sub_account_id
+            return self.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT), None, 0, 0
+        client_id = line.client_id
         if line.version_id is None or line.attachment_id is None:
-            return _unrated(row, line.client_id, NO_PACKAGE)
-        if self.deck is None:
-            return _unrated(row, line.client_id, NO_DECK)
+            return self.unrated(cdr, line, None, NO_PACKAGE), client_id, 0, 0
+        deck = self.deck
+        if deck is None:
+            return self.unrated(cdr, line, None, NO_DECK), client_id, 0, 0
         package = self.packages[line.version_id]
         bundle = self.bundles[line.attachment_id]
-        direction = Direction(cdr.direction)
-        digits = self.digits.get(cdr.number)
-        did_price = None
-        if direction is Direction.INBOUND and digits is not None:
-            did = self.dids.get(digits)
-            if did is None or did.client_id != line.client_id:
-                return _unrated(row, line.client_id, UNKNOWN_DID)
-            row["did_id"] = did.id
-            did_price = DidPrice(did.per_minute_price, did.per_minute_cost)
-        on_net = (
-            frozenset({digits})
-            if digits is not None and digits in self.dids and package.on_net_free
-            else frozenset()
-        )
-        call = Call(
-            cdr.number,
-            cdr.duration,
-            direction,
-            max(0, bundle.allowance - bundle.used),
-            on_net,
-            did_price,
-        )
+        number = cdr.number
+        digits = self.digits.get(number)
+        if digits is None and number not in self.digits:
+            digits = self.digits[number] = safe_digits(number)
+        did_id = None
+        left = bundle.allowance - bundle.used
+        if left < 0:
+            left = 0
         try:
-            rating = price(call, package, self.deck)
+            if cdr.direction == "inbound":
+                did_price = None
+                if digits is not None:
+                    did = self.dids.get(digits)
+                    if did is None or did.client_id != client_id:
+                        return self.unrated(cdr, line, None, UNKNOWN_DID), client_id, 0, 0
+                    did_id = did.id
+                    did_price = DidPrice(did.per_minute_price, did.per_minute_cost)
+                call = Call(number, cdr.duration, _INBOUND, left, _NO_NUMBERS, did_price)
+                r = price(call, package, deck)
+            else:
+                pricer = self.pricers.get(line.version_id)
+                if pricer is None:
+                    pricer = self.pricers[line.version_id] = Pricer(package, deck)
+                on_net = digits is not None and package.on_net_free and digits in self.dids
+                r = pricer.price(number, digits, cdr.duration, left, on_net)
         except RatingError as exc:
-            return _unrated(row, line.client_id, f"{exc.reason.value}: {exc.message}"[:500])
-        if rating.free_minutes_used:
-            bundle.used += rating.free_minutes_used
+            reason = f"{exc.reason.value}: {exc.message}"[:500]
+            return self.unrated(cdr, line, did_id, reason), client_id, 0, 0
+        if r.free_minutes_used:
+            bundle.used += r.free_minutes_used
             bundle.changed = True
-        fill_rating(row, rating, line.version_id, self.deck.version)
-        return RatedCall(row, line.client_id, rating.sell, rating.cost)
+        row = rated_row(self.tenant, cdr, line, did_id, r, deck.version, self.when, self.now)
+        return row, client_id, r.sell, r.cost
+
+    def unrated(
+        self, cdr: CdrInput, line: Line | None, did_id: int | None, reason: str
+    ) -> list[Any]:
+        when = self.when
+        return [
+            self.tenant,
+            None if line is None else line.client_id,
+            None if line is None else line.sub_account_id,
+            did_id,
+            cdr.source,
+            cdr.call_id,
+            cdr.direction,
+            cdr.number[:64],
+            when(cdr.started_at),
+            cdr.duration,
+            "unrated",
+            reason,
+            0, 0, 0, "", 0, 0, 0, 0, 0, 0, "", "", None, "", "", "", "", 0, False, None, "",
+            None,
+            when(self.now),
+        ]  # fmt: skip
 
 
-def base_row(tenant: int, cdr: CdrInput, now: datetime) -> dict[str, Any]:
-    """Every CDR column with its default; the rating fills in the rest."""
-    return {
-        "reseller_id": tenant,
-        "client_id": None,
-        "sub_account_id": None,
-        "did_id": None,
-        "source": cdr.source,
-        "call_id": cdr.call_id,
-        "direction": cdr.direction,
-        "number": cdr.number[:64],
-        "started_at": cdr.started_at,
-        "duration": cdr.duration,
-        "status": "unrated",
-        "failure_reason": "",
-        "billed_seconds": 0,
-        "cost_billed_seconds": 0,
-        "charged_seconds": 0,
-        "pulse": "",
-        "sell_rate": 0,
-        "sell": 0,
-        "connect_fee": 0,
-        "cost_rate": 0,
-        "cost": 0,
-        "profit": 0,
-        "rule_kind": "",
-        "rule_text": "",
-        "rule_line": None,
-        "deck_prefix": "",
-        "country": "",
-        "description": "",
-        "route": "",
-        "free_minutes_used": 0,
-        "on_net": False,
-        "package_version_id": None,
-        "deck_version": "",
-        "transaction_id": None,
-        "created_at": now,
-    }
+def rated_row(
+    tenant: int,
+    cdr: CdrInput,
+    line: Line,
+    did_id: int | None,
+    r: Rating,
+    deck_version: str,
+    when: Callable[[datetime], Any],
+    now: datetime,
+) -> list[Any]:
+    """The CDR row of a priced call (every column of the table but ``id``)."""
+    rule = r.rule
+    route = r.route
+    sell = r.sell
+    cost = r.cost
+    pulse = r.pulse
+    pulse_text = _PULSE_TEXT.get(pulse)
+    if pulse_text is None:
+        pulse_text = _PULSE_TEXT[pulse] = str(pulse)
+    return [
+        tenant, line.client_id, line.sub_account_id, did_id, cdr.source, cdr.call_id,
+        cdr.direction, r.number, when(cdr.started_at), cdr.duration, "rated", "",
+        r.billed_seconds, r.cost_billed_seconds, r.charged_seconds, pulse_text,
+        r.sell_rate, sell, r.connect_fee, r.cost_rate, cost, sell - cost,
+        _VALUES[rule.kind], rule.text[:300], rule.line, r.deck_prefix or "", r.country or "",
+        r.description[:200], _VALUES[route] if route else "", r.free_minutes_used, r.on_net,
+        line.version_id, deck_version, None, when(now),
+    ]  # fmt: skip
 
 
-def fill_rating(row: dict[str, Any], r: Rating, version_id: int, deck_version: str) -> None:
-    row.update(
-        status="rated",
-        number=r.number,
-        billed_seconds=r.billed_seconds,
-        cost_billed_seconds=r.cost_billed_seconds,
-        charged_seconds=r.charged_seconds,
-        pulse=str(r.pulse),
-        sell_rate=int(r.sell_rate),
-        sell=int(r.sell),
-        connect_fee=int(r.connect_fee),
-        cost_rate=int(r.cost_rate),
-        cost=int(r.cost),
-        profit=int(r.profit),
-        rule_kind=r.rule.kind.value,
-        rule_text=r.rule.text[:300],
-        rule_line=r.rule.line,
-        deck_prefix=r.deck_prefix or "",
-        country=r.country or "",
-        description=r.description[:200],
-        route=r.route.value if r.route else "",
-        free_minutes_used=r.free_minutes_used,
-        on_net=r.on_net,
-        package_version_id=version_id,
-        deck_version=deck_version,
-    )
-
-
-def _unrated(row: dict[str, Any], client_id: int | None, reason: str) -> RatedCall:
-    row["failure_reason"] = reason
-    return RatedCall(row, client_id, 0, 0)
+_PULSE_TEXT: dict[Pulse, str] = {}
+_VALUES: dict[Any, str] = {e: e.value for enum in (RuleKind, Route) for e in enum}

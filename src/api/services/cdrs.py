@@ -6,33 +6,62 @@ result is returned (``duplicate=True``). CDRs that cannot be rated (unknown sub 
 no package, unroutable, invalid number, unknown DID) are stored as ``unrated`` with the
 reason and post nothing. A negative duration or a malformed field is bad input:
 :class:`InvalidInput`, and nothing of the request is written.
+
+Both paths write through the raw driver (:mod:`api.store.bulk`): the batch path inserts
+CDR rows with one ``COPY`` (PostgreSQL) or one ``executemany`` (SQLite) and posts one
+aggregated transaction per client; the real-time path reads everything it needs in one
+query and writes with as few statements as the backend allows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor
+from api.domain.balance_rules import flags_after
 from api.domain.call_postings import call_transaction
 from api.domain.errors import InvalidInput, NotFound
 from api.domain.ledger import AccountKind, TenantAccounts, TransactionKind
+from api.events import BalanceChanged, LowBalance, SuspensionChanged
 from api.services.access import reseller_scope
-from api.services.call_rating import CallRater
-from api.services.client_money import after_balance_change
+from api.services.call_lines import Line
+from api.services.call_rating import (
+    NO_DECK,
+    NO_PACKAGE,
+    UNKNOWN_DID,
+    UNKNOWN_SUB_ACCOUNT,
+    CallRater,
+    make_bundle,
+    rated_row,
+    safe_digits,
+)
 from api.services.context import ServicesContext
+from api.services.decks import deck_by_version
+from api.services.packages import compiled_version
 from api.services.views import CdrInput, CdrResult, IngestSummary
-from api.store.ledger import post_many
-from api.store.tables import Cdr, ClientPackage, Reseller
+from api.store.bulk import (
+    CDR_INSERT_COLUMNS,
+    COL,
+    TRANSACTION_ID,
+    RawConnection,
+    raw_connection,
+)
+from api.store.tables import Account, Cdr, Reseller
 from api.store.unit_of_work import UnitOfWork
+from ratelang.model import Direction
+from ratelang.pricing import price
+from ratelang.rating import Call, DidPrice, RatingError
 
 DIRECTIONS = frozenset({"outbound", "inbound"})
-DEFAULT_BATCH = 5000
+DEFAULT_BATCH = 20_000
 MAX_DURATION = 7 * 24 * 3600
+RETRIES = 3
 
 
 async def rate_cdr(
@@ -41,19 +70,27 @@ async def rate_cdr(
     """Rate and store one CDR in its own transaction; the same CDR again returns the first."""
     tenant = reseller_scope(actor, reseller_id)
     validate(cdr, "cdr")
-    async with ctx.unit_of_work() as uow:
-        found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
-        if found is not None:
-            return result_view(found, duplicate=True)
-    try:
-        async with ctx.unit_of_work() as uow:
-            return await _rate_one(ctx, uow, tenant, cdr)
-    except IntegrityError:
-        async with ctx.unit_of_work() as uow:  # a concurrent twin was stored first
-            found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
-            if found is None:
+    for attempt in range(RETRIES):
+        try:
+            async with ctx.unit_of_work() as uow:
+                return await _rate_one(ctx, uow, tenant, cdr)
+        except _Duplicate:
+            async with ctx.unit_of_work() as uow:  # a concurrent twin was stored first
+                found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
+                if found is None:
+                    raise RuntimeError("CDR conflict without a stored twin") from None
+                return result_view(found, duplicate=True)
+        except IntegrityError:
+            async with ctx.unit_of_work() as uow:
+                found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
+            if found is not None:
+                return result_view(found, duplicate=True)
+            if attempt == RETRIES - 1:
                 raise
-            return result_view(found, duplicate=True)
+        except DBAPIError as exc:
+            if attempt == RETRIES - 1 or not _is_deadlock(exc):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def ingest_cdrs(
@@ -71,18 +108,20 @@ async def ingest_cdrs(
     tenant = reseller_scope(actor, reseller_id)
     if batch_size < 1:
         raise InvalidInput("batch_size", "must be ≥ 1")
-    for i, cdr in enumerate(cdrs):
-        validate(cdr, f"cdrs[{i}]")
+    validate_all(cdrs)
     totals = [0, 0, 0, 0, 0]  # rated, unrated, duplicates, sell, cost
     for start in range(0, len(cdrs), batch_size):
         batch = cdrs[start : start + batch_size]
-        for attempt in range(3):
+        for attempt in range(RETRIES):
             try:
                 async with ctx.unit_of_work() as uow:
                     counts = await _ingest_batch(ctx, uow, tenant, batch)
                 break
             except IntegrityError:
-                if attempt == 2:
+                if attempt == RETRIES - 1:
+                    raise
+            except DBAPIError as exc:
+                if attempt == RETRIES - 1 or not _is_deadlock(exc):
                     raise
         for i, value in enumerate(counts):
             totals[i] += value
@@ -124,104 +163,113 @@ def validate(cdr: CdrInput, field: str) -> None:
         raise InvalidInput(f"{field}.started_at", "must be a time with a UTC offset")
 
 
-async def _rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrInput) -> CdrResult:
-    now = ctx.now()
-    rater = CallRater(ctx, uow, tenant, now)
-    await rater.prepare([cdr])
-    rated = rater.rate(cdr)
-    reseller = await uow.session.get(Reseller, tenant)
-    if reseller is None:
-        raise NotFound("reseller", tenant)
-    balance: int | None = None
-    if rated.client_id is not None and (rated.sell or rated.cost):
-        accounts = await uow.accounts.tenant_accounts(tenant, rated.client_id)
-        draft = call_transaction(
-            accounts,
-            sell=rated.sell,
-            cost=rated.cost,
-            reseller_id=tenant,
-            client_id=rated.client_id,
-            description=f"call {cdr.source}/{cdr.call_id}"[:500],
-        )
-        posted = await uow.ledger.post(draft, now)
-        rated.row["transaction_id"] = posted.transaction_id
-        balance = posted.balances.get(accounts.client)
-    row = await uow.cdrs.add(Cdr(**rated.row))
-    await _save_bundles(uow, rater)
-    if balance is not None and rated.client_id is not None:
-        await after_balance_change(
-            uow,
-            tenant,
-            rated.client_id,
-            balance,
-            currency=reseller.currency,
-            default_threshold=reseller.low_balance_threshold,
-            at=now,
-        )
-    return result_view(row)
+def validate_all(cdrs: Sequence[CdrInput]) -> None:
+    """:func:`validate` every CDR; the common all-good case in one tight loop."""
+    directions = DIRECTIONS
+    checked: set[datetime] = set()  # aware datetimes seen (most CDRs share a few)
+    for i, c in enumerate(cdrs):
+        d = c.duration
+        started = c.started_at
+        if (
+            type(d) is not int
+            or not 0 <= d <= MAX_DURATION
+            or c.direction not in directions
+            or not 0 < len(c.source) <= 100
+            or not 0 < len(c.call_id) <= 200
+            or len(c.sub_account) > 100
+            or len(c.number) > 64
+        ):
+            validate(c, f"cdrs[{i}]")
+        if started not in checked:
+            validate(c, f"cdrs[{i}]")
+            if len(checked) > 10_000:
+                checked.clear()
+            checked.add(started)
+
+
+class _Duplicate(Exception):
+    """The CDR was stored by a concurrent twin: roll back and return the stored one."""
+
+
+def _is_deadlock(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "__cause__", None), "sqlstate", None
+    )
+    return code in {"40P01", "40001"}
+
+
+# ---------------------------------------------------------------------------------------
+# Batch path
 
 
 async def _ingest_batch(
     ctx: ServicesContext, uow: UnitOfWork, tenant: int, batch: Sequence[CdrInput]
 ) -> tuple[int, int, int, int, int]:
     now = ctx.now()
-    reseller = await uow.session.get(Reseller, tenant)
-    if reseller is None:
-        raise NotFound("reseller", tenant)
-    stored = await uow.cdrs.find_many(tenant, ((c.source, c.call_id) for c in batch))
-    seen: set[tuple[str, str]] = set(stored)
-    fresh: list[CdrInput] = []
+    raw = await raw_connection(uow.session)
+    seen: set[tuple[str, str]] = set()
+    unique: list[CdrInput] = []
+    by_source: dict[str, list[str]] = {}
     for cdr in batch:
         key = (cdr.source, cdr.call_id)
         if key not in seen:
             seen.add(key)
-            fresh.append(cdr)
+            unique.append(cdr)
+            by_source.setdefault(cdr.source, []).append(cdr.call_id)
+    known: set[tuple[str, str]] = set()
+    for source, call_ids in by_source.items():
+        known.update((source, c) for c in await raw.known_call_ids(tenant, source, call_ids))
+    fresh = [c for c in unique if (c.source, c.call_id) not in known] if known else unique
     duplicates = len(batch) - len(fresh)
-    rater = CallRater(ctx, uow, tenant, now)
+    if not fresh:
+        return 0, 0, duplicates, 0, 0
+    rater = CallRater(ctx, uow, tenant, now, raw.when)
     await rater.prepare(fresh)
-    calls = [rater.rate(cdr) for cdr in fresh]
+    rate = rater.rate
+    rows: list[list[Any]] = []
+    money: list[tuple[list[Any], int]] = []
     per_client: dict[int, list[int]] = {}
-    for call in calls:
-        if call.client_id is not None and (call.sell or call.cost):
-            sums = per_client.setdefault(call.client_id, [0, 0])
-            sums[0] += call.sell
-            sums[1] += call.cost
-    tx_ids = await _post_calls(uow, tenant, per_client, now)
-    rows: list[dict[str, Any]] = []
-    for call in calls:
-        if call.client_id in tx_ids and (call.sell or call.cost):
-            call.row["transaction_id"] = tx_ids[call.client_id][0]
-        rows.append(call.row)
-    await uow.cdrs.add_many(rows)
-    await _save_bundles(uow, rater)
-    for client_id in sorted(tx_ids):
-        _, balance = tx_ids[client_id]
-        if per_client[client_id][0]:
-            await after_balance_change(
-                uow,
-                tenant,
-                client_id,
-                balance,
-                currency=reseller.currency,
-                default_threshold=reseller.low_balance_threshold,
-                at=now,
-            )
-    rated = sum(1 for c in calls if c.row["status"] == "rated")
-    sell = sum(c.sell for c in calls)
-    cost = sum(c.cost for c in calls)
-    return rated, len(calls) - rated, duplicates, sell, cost
+    rated = 0
+    total_sell = total_cost = 0
+    for cdr in fresh:
+        row, client_id, sell, cost = rate(cdr)
+        rows.append(row)
+        if row[10] == "rated":
+            rated += 1
+            if (sell or cost) and client_id is not None:
+                money.append((row, client_id))
+                sums = per_client.get(client_id)
+                if sums is None:
+                    per_client[client_id] = [sell, cost]
+                else:
+                    sums[0] += sell
+                    sums[1] += cost
+                total_sell += sell
+                total_cost += cost
+    if per_client:
+        tx_ids = await _post_calls(uow, raw, tenant, per_client, now)
+        for row, client_id in money:
+            row[TRANSACTION_ID] = tx_ids[client_id]
+    await raw.insert_cdrs(rows)
+    await raw.update_bundles(
+        [(b.used, b.cycle_start, b.attachment_id) for b in rater.bundles.values() if b.changed]
+    )
+    return rated, len(rows) - rated, duplicates, total_sell, total_cost
 
 
 async def _post_calls(
-    uow: UnitOfWork, tenant: int, per_client: dict[int, list[int]], now: datetime
-) -> dict[int, tuple[int, int]]:
-    """One ``calls`` transaction per client; client id → (transaction id, new balance)."""
-    if not per_client:
-        return {}
-    shared = await uow.accounts.reseller_account_ids(tenant)
-    client_accounts = await uow.accounts.client_account_ids(tenant)
+    uow: UnitOfWork,
+    raw: RawConnection,
+    tenant: int,
+    per_client: dict[int, list[int]],
+    now: datetime,
+) -> dict[int, int]:
+    """One ``calls`` transaction per client, balances moved once per account (ascending
+    ids), and the balance rules applied to each client charged; client id → transaction."""
     clients = sorted(per_client)
-    drafts = []
+    shared, client_accounts = await _account_ids(uow, tenant, clients)
+    postings = {}
+    totals: dict[int, int] = {}
     for client_id in clients:
         sell, cost = per_client[client_id]
         accounts = TenantAccounts(
@@ -231,37 +279,471 @@ async def _post_calls(
             reseller=shared[AccountKind.RESELLER],
             operator_revenue=shared[AccountKind.OPERATOR_REVENUE],
         )
-        drafts.append(
-            call_transaction(
-                accounts,
-                sell=sell,
-                cost=cost,
-                reseller_id=tenant,
-                client_id=client_id,
-                kind=TransactionKind.CALLS,
-                description="calls (batch)",
+        draft = call_transaction(
+            accounts,
+            sell=sell,
+            cost=cost,
+            reseller_id=tenant,
+            client_id=client_id,
+            kind=TransactionKind.CALLS,
+        )
+        postings[client_id] = draft.postings()
+        for p in postings[client_id]:
+            totals[p.account_id] = totals.get(p.account_id, 0) + p.amount
+    balances = await raw.add_to_balances(totals)
+    tx_ids = await raw.insert_transactions(
+        tenant, TransactionKind.CALLS.value, "calls (batch)", now, clients
+    )
+    await raw.insert_entries(
+        [
+            (tx_ids[client_id], p.account_id, int(p.amount))
+            for client_id in clients
+            for p in postings[client_id]
+        ]
+    )
+    charged = [c for c in clients if per_client[c][0]]
+    if charged:
+        await _apply_balance_rules(
+            uow, raw, tenant, {c: balances[client_accounts[c]] for c in charged}, now
+        )
+    return tx_ids
+
+
+async def _account_ids(
+    uow: UnitOfWork, tenant: int, clients: Sequence[int]
+) -> tuple[dict[AccountKind, int], dict[int, int]]:
+    shared = await uow.accounts.reseller_account_ids(tenant)
+    client_accounts: dict[int, int] = {}
+    for start in range(0, len(clients), 5000):
+        rows = await uow.session.execute(
+            select(col(Account.client_id), col(Account.id)).where(
+                col(Account.reseller_id) == tenant,
+                col(Account.kind) == AccountKind.CLIENT.value,
+                col(Account.client_id).in_(clients[start : start + 5000]),
             )
         )
-    ids, balances = await post_many(uow.session, drafts, now)
-    return {
-        c: (tx_id, balances.get(client_accounts[c], 0))
-        for c, tx_id in zip(clients, ids, strict=True)
-    }
+        for client_id, account_id in rows:
+            if client_id is not None and account_id is not None:
+                client_accounts[client_id] = account_id
+    return shared, client_accounts
 
 
-async def _save_bundles(uow: UnitOfWork, rater: CallRater) -> None:
-    changed = [b for b in rater.bundles.values() if b.changed]
-    for bundle in changed:
-        await uow.session.execute(
-            update(ClientPackage)
-            .where(ClientPackage.id == bundle.attachment_id)  # type: ignore[arg-type]
-            .values(free_minutes_used=bundle.used, cycle_start=bundle.cycle_start)
-            .execution_options(synchronize_session=False)
+async def _apply_balance_rules(
+    uow: UnitOfWork,
+    raw: RawConnection,
+    tenant: int,
+    balances: dict[int, int],
+    at: datetime,
+    *,
+    known: tuple[Any, ...] | None = None,
+    reseller: tuple[str, int] | None = None,
+) -> None:
+    """Suspension and low-balance flags of clients at their new balances, with the events
+    (see :mod:`api.services.client_money`); read after the balance update (locks held)."""
+    currency, default_threshold = reseller or await _reseller(uow, tenant)
+    rows = [known] if known is not None else await raw.client_flags(sorted(balances))
+    changes: list[tuple[bool, bool, int]] = []
+    for client_id, balance_type, own_threshold, suspended, alerted in rows:
+        balance = balances[client_id]
+        threshold = own_threshold if own_threshold is not None else default_threshold
+        flags = flags_after(
+            balance_type,
+            balance,
+            threshold,
+            suspended=bool(suspended),
+            low_balance_alerted=bool(alerted),
         )
+        if (flags.suspended, flags.low_balance_alerted) != (bool(suspended), bool(alerted)):
+            changes.append((flags.suspended, flags.low_balance_alerted, client_id))
+        uow.emit(BalanceChanged(tenant, client_id, balance, currency, at))
+        if flags.low_balance_alert:
+            uow.emit(LowBalance(tenant, client_id, balance, threshold, currency, at))
+        if flags.suspension_changed:
+            uow.emit(SuspensionChanged(tenant, client_id, flags.suspended, at))
+    await raw.set_client_flags(changes)
+
+
+async def _reseller(uow: UnitOfWork, tenant: int) -> tuple[str, int]:
+    row = (
+        await uow.session.execute(
+            select(col(Reseller.currency), col(Reseller.low_balance_threshold)).where(
+                col(Reseller.id) == tenant
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("reseller", tenant)
+    return str(row[0]), int(row[1])
+
+
+# ---------------------------------------------------------------------------------------
+# Real-time path: one query to read, as few statements as the backend allows to write
+
+
+_RESOLVE_SQLITE = """
+SELECT r.currency, r.low_balance_threshold,
+  (SELECT version FROM deck_versions WHERE active = 1 LIMIT 1),
+  (SELECT id FROM cdrs WHERE reseller_id = r.id AND source = ?2 AND call_id = ?3),
+  sa.id, c.id, c.balance_type, c.billing_day, sa.package_id,
+  cp.id, cp.cycle_start, cp.free_minutes_used, pv.id,
+  d.id, d.client_id, d.per_minute_price, d.per_minute_cost,
+  (SELECT id FROM accounts WHERE kind = 'client' AND reseller_id = r.id AND client_id = c.id),
+  (SELECT id FROM accounts WHERE kind = 'reseller_revenue' AND reseller_id = r.id
+     AND client_id IS NULL),
+  (SELECT id FROM accounts WHERE kind = 'reseller' AND reseller_id = r.id
+     AND client_id IS NULL),
+  (SELECT id FROM accounts WHERE kind = 'operator_revenue' AND reseller_id = r.id
+     AND client_id IS NULL),
+  c.low_balance_threshold, c.suspended, c.low_balance_alerted
+FROM resellers r
+LEFT JOIN sub_accounts sa
+  ON sa.reseller_id = r.id AND sa.username = ?4 AND sa.deleted_at IS NULL
+LEFT JOIN clients c ON c.id = sa.client_id AND c.status = 'active'
+LEFT JOIN client_packages cp ON cp.id = (
+  SELECT max(x.id) FROM client_packages x
+  JOIN packages p ON p.id = x.package_id
+  JOIN package_versions v ON v.package_id = p.id AND v.version = p.latest_version
+  WHERE x.client_id = c.id AND x.reseller_id = r.id AND x.detached_at IS NULL
+    AND (sa.package_id IS NULL OR x.package_id = sa.package_id))
+LEFT JOIN packages p ON p.id = cp.package_id
+LEFT JOIN package_versions pv ON pv.package_id = p.id AND pv.version = p.latest_version
+LEFT JOIN dids d ON d.number = ?5 AND d.client_id IS NOT NULL
+WHERE r.id = ?1
+"""
+
+# PostgreSQL: the attachment is row-locked (free minutes are consumed atomically with the
+# balance change); a lock cannot sit on the nullable side of an outer join, hence the CTEs.
+_RESOLVE_POSTGRES = """
+WITH line AS MATERIALIZED (
+  SELECT sa.id AS sub_account_id, sa.package_id, c.id AS client_id, c.balance_type,
+         c.billing_day
+  FROM sub_accounts sa JOIN clients c ON c.id = sa.client_id AND c.status = 'active'
+  WHERE sa.reseller_id = $1 AND sa.username = $4 AND sa.deleted_at IS NULL
+), att AS MATERIALIZED (
+  SELECT cp.id, cp.cycle_start, cp.free_minutes_used, v.id AS version_id
+  FROM client_packages cp
+  JOIN line ON cp.client_id = line.client_id
+  JOIN packages p ON p.id = cp.package_id
+  JOIN package_versions v ON v.package_id = p.id AND v.version = p.latest_version
+  WHERE cp.reseller_id = $1 AND cp.detached_at IS NULL
+    AND (line.package_id IS NULL OR cp.package_id = line.package_id)
+  ORDER BY cp.id DESC LIMIT 1
+  FOR UPDATE OF cp
+)
+SELECT r.currency, r.low_balance_threshold,
+  (SELECT version FROM deck_versions WHERE active LIMIT 1),
+  (SELECT id FROM cdrs WHERE reseller_id = r.id AND source = $2 AND call_id = $3),
+  line.sub_account_id, line.client_id, line.balance_type, line.billing_day, line.package_id,
+  att.id, att.cycle_start, att.free_minutes_used, att.version_id,
+  d.id, d.client_id, d.per_minute_price, d.per_minute_cost,
+  (SELECT id FROM accounts WHERE kind = 'client' AND reseller_id = r.id
+     AND client_id = line.client_id),
+  (SELECT id FROM accounts WHERE kind = 'reseller_revenue' AND reseller_id = r.id
+     AND client_id IS NULL),
+  (SELECT id FROM accounts WHERE kind = 'reseller' AND reseller_id = r.id
+     AND client_id IS NULL),
+  (SELECT id FROM accounts WHERE kind = 'operator_revenue' AND reseller_id = r.id
+     AND client_id IS NULL),
+  NULL, NULL, NULL
+FROM resellers r
+LEFT JOIN line ON true
+LEFT JOIN att ON true
+LEFT JOIN dids d ON d.number = $5 AND d.client_id IS NOT NULL
+WHERE r.id = $1
+"""
+
+
+async def _rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrInput) -> CdrResult:
+    now = ctx.now()
+    raw = await raw_connection(uow.session)
+    postgres = raw.backend == "postgresql"
+    digits = safe_digits(cdr.number)
+    rows = await raw.fetch(
+        _RESOLVE_POSTGRES if postgres else _RESOLVE_SQLITE,
+        tenant,
+        cdr.source,
+        cdr.call_id,
+        cdr.sub_account,
+        digits or "",
+    )
+    if not rows:
+        raise NotFound("reseller", tenant)
+    (
+        currency, default_threshold, deck_version, existing,
+        sub_account_id, client_id, balance_type, billing_day, own_package,
+        attachment_id, stored_cycle, stored_used, version_id,
+        did_id, did_client, did_price, did_cost,
+        client_account, revenue_account, reseller_account, operator_account,
+        own_threshold, suspended, alerted,
+    ) = rows[0]  # fmt: skip
+    reseller = (str(currency), int(default_threshold))
+    if existing is not None:
+        found = await uow.session.get(Cdr, existing)
+        assert found is not None
+        return result_view(found, duplicate=True)
+    rater = CallRater(ctx, uow, tenant, now, raw.when)
+    row: list[Any]
+    sell = cost = 0
+    line: Line | None = None
+    if sub_account_id is None or client_id is None:
+        row = rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT)
+    else:
+        line = Line(sub_account_id, client_id, balance_type, billing_day, False, own_package)
+        if attachment_id is None or version_id is None:
+            row = rater.unrated(cdr, line, None, NO_PACKAGE)
+        elif deck_version is None:
+            row = rater.unrated(cdr, line, None, NO_DECK)
+        else:
+            line.attachment_id, line.version_id = attachment_id, version_id
+            line.cycle_start = (
+                date.fromisoformat(stored_cycle) if isinstance(stored_cycle, str) else stored_cycle
+            )
+            line.free_minutes_used = stored_used
+            did = (did_id, did_client, did_price, did_cost)
+            row, sell, cost = await _price_one(
+                ctx, uow, rater, cdr, line, digits, deck_version, did
+            )
+    money = bool(sell or cost) and row[10] == "rated"
+    accounts = (client_account, revenue_account, reseller_account, operator_account)
+    cdr_id, balance = await _write_one(
+        raw, tenant, cdr, row, rater, accounts if money else None, sell, cost, now
+    )
+    if money and sell and client_id is not None and balance is not None:
+        known = None if postgres else (client_id, balance_type, own_threshold, suspended, alerted)
+        await _apply_balance_rules(
+            uow, raw, tenant, {client_id: balance}, now, known=known, reseller=reseller
+        )
+    return _row_view(cdr_id, row)
+
+
+async def _price_one(
+    ctx: ServicesContext,
+    uow: UnitOfWork,
+    rater: CallRater,
+    cdr: CdrInput,
+    line: Line,
+    digits: str | None,
+    deck_version: str,
+    did: tuple[Any, Any, Any, Any],
+) -> tuple[list[Any], int, int]:
+    assert line.version_id is not None
+    package = ctx.packages.get(line.version_id) or await compiled_version(ctx, uow, line.version_id)
+    deck = ctx.decks.get(deck_version) or await deck_by_version(ctx, uow, deck_version)
+    if deck is None:
+        return rater.unrated(cdr, line, None, NO_DECK), 0, 0
+    bundle = make_bundle(line, package, rater.now.date())
+    rater.bundles[bundle.attachment_id] = bundle
+    did_id, did_client, did_price, did_cost = did
+    direction = Direction.OUTBOUND
+    price_of_did = None
+    on_net: frozenset[str] = frozenset()
+    if cdr.direction == "inbound":
+        direction = Direction.INBOUND
+        if digits is not None:
+            if did_id is None or did_client != line.client_id:
+                return rater.unrated(cdr, line, None, UNKNOWN_DID), 0, 0
+            price_of_did = DidPrice(int(did_price), int(did_cost))
+    elif digits is not None and did_id is not None and package.on_net_free:
+        on_net = frozenset((digits,))
+    left = max(0, bundle.allowance - bundle.used)
+    call = Call(cdr.number, cdr.duration, direction, left, on_net, price_of_did)
+    try:
+        r = price(call, package, deck)
+    except RatingError as exc:
+        reason = f"{exc.reason.value}: {exc.message}"[:500]
+        kept_did = did_id if price_of_did is not None else None
+        return rater.unrated(cdr, line, kept_did, reason), 0, 0
+    if r.free_minutes_used:
+        bundle.used += r.free_minutes_used
+        bundle.changed = True
+    row = rated_row(
+        rater.tenant,
+        cdr,
+        line,
+        did_id if price_of_did is not None else None,
+        r,
+        deck.version,
+        rater.when,
+        rater.now,
+    )
+    return row, r.sell, r.cost
+
+
+async def _write_one(
+    raw: RawConnection,
+    tenant: int,
+    cdr: CdrInput,
+    row: list[Any],
+    rater: CallRater,
+    accounts: tuple[int, int, int, int] | None,
+    sell: int,
+    cost: int,
+    now: datetime,
+) -> tuple[int, int | None]:
+    """Store the CDR row and, for a call with money, its ``call`` transaction and the
+    balances; (CDR id, the client's new balance). A stored twin raises :class:`_Duplicate`."""
+    bundles = [
+        (b.used, b.cycle_start, b.attachment_id) for b in rater.bundles.values() if b.changed
+    ]
+    client_id = row[COL["client_id"]]
+    deltas: dict[int, int] = {}
+    if accounts is not None:
+        client_account, revenue, reseller, operator = accounts
+        draft = call_transaction(
+            TenantAccounts(client_account, 0, revenue, reseller, operator),
+            sell=sell,
+            cost=cost,
+            reseller_id=tenant,
+            client_id=client_id,
+        )
+        deltas = {p.account_id: int(p.amount) for p in draft.postings()}
+    description = f"call {cdr.source}/{cdr.call_id}"[:500]
+    if raw.backend == "postgresql":
+        return await _write_one_postgres(
+            raw, tenant, row, bundles, accounts, deltas, description, now
+        )
+    balance = None
+    if accounts is not None:
+        created = await raw.fetch(
+            "INSERT INTO ledger_transactions "
+            "(reseller_id, client_id, kind, method, description, key, created_at) "
+            "VALUES (?, ?, 'call', '', ?, NULL, ?) RETURNING id",
+            tenant,
+            client_id,
+            description,
+            raw.when(now),
+        )
+        tx_id = int(created[0][0])
+        row[TRANSACTION_ID] = tx_id
+        await raw.insert_entries([(tx_id, a, v) for a, v in sorted(deltas.items())])
+        balance = (await raw.add_to_balances(deltas)).get(accounts[0])
+    stored = await raw.fetch(_INSERT_CDR_SQLITE, *row)
+    if not stored:
+        raise _Duplicate
+    await raw.update_bundles(bundles)
+    return int(stored[0][0]), balance
+
+
+async def _write_one_postgres(
+    raw: RawConnection,
+    tenant: int,
+    row: list[Any],
+    bundles: list[tuple[int, date, int]],
+    accounts: tuple[int, int, int, int] | None,
+    deltas: dict[int, int],
+    description: str,
+    now: datetime,
+) -> tuple[int, int | None]:
+    """One statement: transaction, entries, balances (locked in id order), CDR, bundle."""
+    bundle = bundles[0] if bundles else None
+    sql = _postgres_write_sql(accounts is not None, bundle is not None)
+    args: list[Any] = []
+    if accounts is not None:
+        ids = sorted(deltas)
+        args += (tenant, row[COL["client_id"]], description, now, ids, [deltas[a] for a in ids])
+        args.append(accounts[0])
+    args += (v for i, v in enumerate(row) if i != TRANSACTION_ID)
+    if bundle is not None:
+        args += bundle
+    result = await raw.fetch(sql, *args)
+    cdr_id, tx_id, balance = result[0]
+    if cdr_id is None:
+        raise _Duplicate
+    row[TRANSACTION_ID] = tx_id
+    return int(cdr_id), None if balance is None else int(balance)
+
+
+_CDR_VALUE_COLUMNS = [c for c in CDR_INSERT_COLUMNS if c != "transaction_id"]
+_INSERT_CDR_SQLITE = (
+    f"INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
+    f"VALUES ({', '.join('?' * len(CDR_INSERT_COLUMNS))}) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+_WRITE_SQL: dict[tuple[bool, bool], str] = {}
+
+
+def _postgres_write_sql(money: bool, bundle: bool) -> str:
+    key = (money, bundle)
+    sql = _WRITE_SQL.get(key)
+    if sql is not None:
+        return sql
+    n = 7 if money else 0
+    values = []
+    for name in CDR_INSERT_COLUMNS:
+        if name == "transaction_id":
+            values.append("(SELECT id FROM tx)" if money else "NULL")
+        else:
+            n += 1
+            values.append(f"${n}")
+    parts = []
+    if money:
+        parts += [
+            "tx AS (INSERT INTO ledger_transactions "
+            "(reseller_id, client_id, kind, method, description, key, created_at) "
+            "VALUES ($1, $2, 'call', '', $3, NULL, $4) RETURNING id)",
+            "d AS (SELECT * FROM unnest($5::bigint[], $6::bigint[]) AS d(id, delta))",
+            "locked AS (SELECT id FROM accounts WHERE id = ANY($5::bigint[]) "
+            "ORDER BY id FOR UPDATE)",
+            "bal AS (UPDATE accounts a SET balance = a.balance + d.delta "
+            "FROM locked JOIN d ON d.id = locked.id WHERE a.id = locked.id "
+            "RETURNING a.id, a.balance)",
+            "ent AS (INSERT INTO ledger_entries (transaction_id, account_id, amount) "
+            "SELECT tx.id, d.id, d.delta FROM tx, d)",
+        ]
+    parts.append(
+        f"cdr AS (INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
+        f"VALUES ({', '.join(values)}) ON CONFLICT DO NOTHING RETURNING id)"
+    )
+    if bundle:
+        parts.append(
+            f"bun AS (UPDATE client_packages SET free_minutes_used = ${n + 1}, "  # noqa: S608 (placeholders and column constants only)
+            f"cycle_start = ${n + 2} WHERE id = ${n + 3})"
+        )
+    tail = (
+        "SELECT (SELECT id FROM cdr), (SELECT id FROM tx), (SELECT balance FROM bal WHERE id = $7)"
+        if money
+        else "SELECT (SELECT id FROM cdr), NULL::bigint, NULL::bigint"
+    )
+    sql = _WRITE_SQL[key] = "WITH " + ",\n".join(parts) + "\n" + tail
+    return sql
+
+
+def _row_view(cdr_id: int, row: Sequence[Any]) -> CdrResult:
+    return CdrResult(
+        cdr_id,
+        row[COL["source"]],
+        row[COL["call_id"]],
+        row[COL["status"]],
+        row[COL["failure_reason"]],
+        row[COL["client_id"]],
+        row[COL["sub_account_id"]],
+        row[COL["direction"]],
+        row[COL["number"]],
+        row[COL["duration"]],
+        row[COL["billed_seconds"]],
+        row[COL["charged_seconds"]],
+        row[COL["sell_rate"]],
+        row[COL["sell"]],
+        row[COL["cost_rate"]],
+        row[COL["cost"]],
+        row[COL["profit"]],
+        row[COL["rule_kind"]],
+        row[COL["rule_text"]],
+        row[COL["rule_line"]],
+        row[COL["deck_prefix"]],
+        row[COL["country"]],
+        row[COL["route"]],
+        row[COL["free_minutes_used"]],
+        bool(row[COL["on_net"]]),
+        row[COL["package_version_id"]],
+        row[COL["deck_version"]],
+        row[COL["transaction_id"]],
+    )
 
 
 def result_view(c: Cdr, *, duplicate: bool = False) -> CdrResult:
-    assert c.id is not None
+    if c.id is None:
+        raise ValueError("the CDR is not stored")
     return CdrResult(
         c.id,
         c.source,

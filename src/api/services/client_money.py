@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from api.domain.balance_rules import flags_after
 from api.events import BalanceChanged, LowBalance, SuspensionChanged
@@ -34,11 +35,11 @@ async def after_balance_change(
     row = (
         await uow.session.execute(
             select(
-                Client.balance_type,
-                Client.low_balance_threshold,
-                Client.suspended,
-                Client.low_balance_alerted,
-            ).where(Client.id == client_id)
+                col(Client.balance_type),
+                col(Client.low_balance_threshold),
+                col(Client.suspended),
+                col(Client.low_balance_alerted),
+            ).where(col(Client.id) == client_id)
         )
     ).one()
     balance_type, own_threshold, suspended, alerted = row
@@ -49,7 +50,7 @@ async def after_balance_change(
     if (flags.suspended, flags.low_balance_alerted) != (suspended, alerted):
         await uow.session.execute(
             update(Client)
-            .where(Client.id == client_id)  # type: ignore[arg-type]
+            .where(col(Client.id) == client_id)
             .values(suspended=flags.suspended, low_balance_alerted=flags.low_balance_alerted)
             .execution_options(synchronize_session=False)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.cycles import cycle_start
@@ -97,13 +98,15 @@ async def list_attachments(
     async with ctx.unit_of_work() as uow:
         await load_client(uow, tenant, client_id)
         query = (
-            select(ClientPackage, Package.name, Package.id)
-            .join(Package, Package.id == ClientPackage.package_id)
-            .where(ClientPackage.client_id == client_id, ClientPackage.reseller_id == tenant)
-            .order_by(ClientPackage.id)  # type: ignore[arg-type]
+            select(ClientPackage, col(Package.name), col(ClientPackage.package_id))
+            .join(Package, col(Package.id) == col(ClientPackage.package_id))
+            .where(
+                col(ClientPackage.client_id) == client_id, col(ClientPackage.reseller_id) == tenant
+            )
+            .order_by(col(ClientPackage.id))
         )
         if not include_detached:
-            query = query.where(ClientPackage.detached_at.is_(None))  # type: ignore[union-attr]
+            query = query.where(col(ClientPackage.detached_at).is_(None))
         views = []
         for attachment, name, package_id in await uow.session.execute(query):
             _, version_id = await latest_version(uow, tenant, package_id)
@@ -120,9 +123,9 @@ async def _active(uow: UnitOfWork, client_id: int, package_id: int) -> ClientPac
     return (
         await uow.session.scalars(
             select(ClientPackage).where(
-                ClientPackage.client_id == client_id,
-                ClientPackage.package_id == package_id,
-                ClientPackage.detached_at.is_(None),  # type: ignore[union-attr]
+                col(ClientPackage.client_id) == client_id,
+                col(ClientPackage.package_id) == package_id,
+                col(ClientPackage.detached_at).is_(None),
             )
         )
     ).first()

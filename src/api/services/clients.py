@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.balance_rules import BalanceType, is_suspended
 from api.domain.cycles import check_billing_day
 from api.domain.errors import AlreadyExists, InvalidInput, NotFound, StillAttached
 from api.domain.ledger import AccountKind
-from api.events import SuspensionChanged
+from api.events import CredentialRevoked, SuspensionChanged
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.tenancy import load_client
@@ -54,7 +55,9 @@ async def create_client(
             if reseller is None:
                 raise NotFound("reseller", tenant)
             taken = await uow.session.scalar(
-                select(Client.id).where(Client.reseller_id == tenant, Client.name == name)
+                select(col(Client.id)).where(
+                    col(Client.reseller_id) == tenant, col(Client.name) == name
+                )
             )
             if taken is not None:
                 raise AlreadyExists("client", name)
@@ -146,11 +149,11 @@ async def list_clients(
     tenant = tenant_of(actor)
     only = client_filter(actor, None)
     async with ctx.unit_of_work() as uow:
-        query = _view_query(tenant).order_by(Client.name)
+        query = _view_query(tenant).order_by(col(Client.name))
         if only is not None:
-            query = query.where(Client.id == only)
+            query = query.where(col(Client.id) == only)
         if not include_closed:
-            query = query.where(Client.status == "active")
+            query = query.where(col(Client.status) == "active")
         rows = await uow.session.execute(query)
         return [_view(*row) for row in rows]
 
@@ -164,19 +167,22 @@ async def close_client(ctx: ServicesContext, actor: Actor, client_id: int) -> Cl
         if client.status == "closed":
             return await _load_view(uow, tenant, client_id)
         packages = await uow.session.scalars(
-            select(Package.name)
-            .join(ClientPackage, ClientPackage.package_id == Package.id)
-            .where(ClientPackage.client_id == client_id, ClientPackage.detached_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Package.name)
+            select(col(Package.name))
+            .join(ClientPackage, col(ClientPackage.package_id) == col(Package.id))
+            .where(
+                col(ClientPackage.client_id) == client_id, col(ClientPackage.detached_at).is_(None)
+            )
+            .order_by(col(Package.name))
         )
         dids = await uow.session.scalars(
-            select(Did.number).where(Did.client_id == client_id).order_by(Did.number)
+            select(col(Did.number)).where(col(Did.client_id) == client_id).order_by(col(Did.number))
         )
         attached = [f"package {n}" for n in packages] + [f"DID +{n}" for n in dids]
         if attached:
             raise StillAttached(attached)
         client.status = "closed"
         client.closed_at = ctx.now()
+        uow.emit(CredentialRevoked(tenant, client_id, client.closed_at))
         client.portal_username = None
         await uow.session.flush()
         return await _load_view(uow, tenant, client_id)
@@ -184,19 +190,27 @@ async def close_client(ctx: ServicesContext, actor: Actor, client_id: int) -> Cl
 
 async def _balance(uow: UnitOfWork, client_id: int) -> int:
     value = await uow.session.scalar(
-        select(Account.balance).where(
-            Account.client_id == client_id, Account.kind == AccountKind.CLIENT
+        select(col(Account.balance)).where(
+            col(Account.client_id) == client_id, col(Account.kind) == AccountKind.CLIENT
         )
     )
     return int(value or 0)
 
 
-def _view_query(tenant: int) -> Select[tuple[Client, int, str, int]]:
+def _view_query(tenant: int) -> Select[Client, int, str, int]:
     return (
-        select(Client, Account.balance, Reseller.currency, Reseller.low_balance_threshold)
-        .join(Account, (Account.client_id == Client.id) & (Account.kind == AccountKind.CLIENT))
-        .join(Reseller, Reseller.id == Client.reseller_id)
-        .where(Client.reseller_id == tenant)
+        select(
+            Client,
+            col(Account.balance),
+            col(Reseller.currency),
+            col(Reseller.low_balance_threshold),
+        )
+        .join(
+            Account,
+            (col(Account.client_id) == col(Client.id)) & (col(Account.kind) == AccountKind.CLIENT),
+        )
+        .join(Reseller, col(Reseller.id) == col(Client.reseller_id))
+        .where(col(Client.reseller_id) == tenant)
     )
 
 
@@ -204,7 +218,7 @@ async def _load_view(uow: UnitOfWork, tenant: int, client_id: int) -> ClientView
     row = (
         await uow.session.execute(
             _view_query(tenant)
-            .where(Client.id == client_id)
+            .where(col(Client.id) == client_id)
             .execution_options(populate_existing=True)
         )
     ).first()

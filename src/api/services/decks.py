@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import DeckIssue, DeckRejected, NotFound
@@ -37,7 +38,7 @@ async def import_deck(
     ctx.decks.put(deck.version, deck)
     async with ctx.unit_of_work() as uow:
         row = await uow.session.scalar(
-            select(DeckVersion).where(DeckVersion.version == deck.version)
+            select(DeckVersion).where(col(DeckVersion.version) == deck.version)
         )
         if row is None:
             row = DeckVersion(
@@ -59,7 +60,9 @@ async def activate_deck(ctx: ServicesContext, actor: Actor, version: str) -> Dec
     """Operator: make deck ``version`` the one that rates calls (the previous one stays)."""
     require_operator(actor)
     async with ctx.unit_of_work() as uow:
-        row = await uow.session.scalar(select(DeckVersion).where(DeckVersion.version == version))
+        row = await uow.session.scalar(
+            select(DeckVersion).where(col(DeckVersion.version) == version)
+        )
         if row is None:
             raise NotFound("deck version", version)
         await _activate(uow, row)
@@ -70,14 +73,14 @@ async def list_decks(ctx: ServicesContext, actor: Actor) -> list[DeckVersionView
     """Operator: every imported deck version, newest first."""
     require_operator(actor)
     async with ctx.unit_of_work() as uow:
-        rows = await uow.session.scalars(select(DeckVersion).order_by(DeckVersion.id.desc()))  # type: ignore[union-attr]
+        rows = await uow.session.scalars(select(DeckVersion).order_by(col(DeckVersion.id).desc()))
         return [_view(r) for r in rows]
 
 
 async def active_deck(ctx: ServicesContext, uow: UnitOfWork) -> Deck | None:
     """The active deck, parsed once per version and cached; ``None`` when there is none."""
     version = await uow.session.scalar(
-        select(DeckVersion.version).where(DeckVersion.active.is_(True))  # type: ignore[attr-defined]
+        select(col(DeckVersion.version)).where(col(DeckVersion.active).is_(True))
     )
     if version is None:
         return None
@@ -89,7 +92,7 @@ async def deck_by_version(ctx: ServicesContext, uow: UnitOfWork, version: str) -
     if cached is not None:
         return cached
     content = await uow.session.scalar(
-        select(DeckVersion.content).where(DeckVersion.version == version)
+        select(col(DeckVersion.content)).where(col(DeckVersion.version) == version)
     )
     if content is None:
         return None
@@ -98,7 +101,7 @@ async def deck_by_version(ctx: ServicesContext, uow: UnitOfWork, version: str) -
 
 async def _activate(uow: UnitOfWork, row: DeckVersion) -> None:
     await uow.session.execute(
-        update(DeckVersion).where(DeckVersion.id != row.id).values(active=False)
+        update(DeckVersion).where(col(DeckVersion.id) != row.id).values(active=False)
     )
     row.active = True
     await uow.session.flush()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor, Role
 from api.domain.cycles import cycle_start
@@ -45,7 +46,9 @@ async def add_dids(ctx: ServicesContext, actor: Actor, dids: Sequence[NewDid]) -
     try:
         async with ctx.unit_of_work() as uow:
             numbers = [r.number for r in rows]
-            taken = await uow.session.scalars(select(Did.number).where(Did.number.in_(numbers)))  # type: ignore[attr-defined]
+            taken = await uow.session.scalars(
+                select(col(Did.number)).where(col(Did.number).in_(numbers))
+            )
             first = taken.first()
             if first is not None:
                 raise AlreadyExists("DID", f"+{first}")
@@ -62,14 +65,14 @@ async def list_dids(
     """``available``: the inventory not yet taken (anyone may look). Otherwise: the
     operator sees every DID, a reseller its own, a client those assigned to it."""
     async with ctx.unit_of_work() as uow:
-        query = select(Did).order_by(Did.number)
+        query = select(Did).order_by(col(Did.number))
         if available:
-            query = query.where(Did.reseller_id.is_(None))  # type: ignore[union-attr]
+            query = query.where(col(Did.reseller_id).is_(None))
         elif actor.role is not Role.OPERATOR:
-            query = query.where(Did.reseller_id == tenant_of(actor))
+            query = query.where(col(Did.reseller_id) == tenant_of(actor))
             only = client_filter(actor, None)
             if only is not None:
-                query = query.where(Did.client_id == only)
+                query = query.where(col(Did.client_id) == only)
         rows = await uow.session.scalars(query)
         views = [_view(r) for r in rows]
         if available and actor.role is not Role.OPERATOR:
@@ -195,7 +198,7 @@ async def _lock(uow: UnitOfWork, digits: str) -> Did | None:
     return (
         await uow.session.scalars(
             select(Did)
-            .where(Did.number == digits)
+            .where(col(Did.number) == digits)
             .with_for_update()
             .execution_options(populate_existing=True)
         )

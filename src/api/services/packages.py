@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import Conflict, InvalidInput, NotFound, RuleCompileFailed, SourceProblem
@@ -82,16 +84,20 @@ async def list_packages(ctx: ServicesContext, actor: Actor) -> list[PackageView]
     tenant = tenant_of(actor)
     async with ctx.unit_of_work() as uow:
         rows = await uow.session.execute(
-            select(Package, PackageVersion.id)
+            select(Package, col(PackageVersion.id))
             .join(
                 PackageVersion,
-                (PackageVersion.package_id == Package.id)
-                & (PackageVersion.version == Package.latest_version),
+                (col(PackageVersion.package_id) == col(Package.id))
+                & (col(PackageVersion.version) == col(Package.latest_version)),
             )
-            .where(Package.reseller_id == tenant)
-            .order_by(Package.name)
+            .where(col(Package.reseller_id) == tenant)
+            .order_by(col(Package.name))
         )
-        return [_view(p, await compiled_version(ctx, uow, v)) for p, v in rows]
+        views = []
+        for package, version_id in rows:
+            assert version_id is not None
+            views.append(_view(package, await compiled_version(ctx, uow, version_id)))
+        return views
 
 
 async def get_package(ctx: ServicesContext, actor: Actor, package_id: int) -> PackageView:
@@ -105,18 +111,20 @@ async def latest_version(uow: UnitOfWork, tenant: int, package_id: int) -> tuple
     """The tenant's package and the id of its latest version, else :class:`NotFound`."""
     row = (
         await uow.session.execute(
-            select(Package, PackageVersion.id)
+            select(Package, col(PackageVersion.id))
             .join(
                 PackageVersion,
-                (PackageVersion.package_id == Package.id)
-                & (PackageVersion.version == Package.latest_version),
+                (col(PackageVersion.package_id) == col(Package.id))
+                & (col(PackageVersion.version) == col(Package.latest_version)),
             )
-            .where(Package.id == package_id, Package.reseller_id == tenant)
+            .where(col(Package.id) == package_id, col(Package.reseller_id) == tenant)
         )
     ).first()
     if row is None:
         raise NotFound("package", package_id)
-    return row[0], row[1]
+    package, version_id = row
+    assert version_id is not None
+    return package, version_id
 
 
 async def compiled_version(
@@ -128,9 +136,9 @@ async def compiled_version(
         return cached
     row = (
         await uow.session.execute(
-            select(PackageVersion.source, PackageVersion.file_name, Package.name)
-            .join(Package, Package.id == PackageVersion.package_id)
-            .where(PackageVersion.id == version_id)
+            select(col(PackageVersion.source), col(PackageVersion.file_name), col(Package.name))
+            .join(Package, col(Package.id) == col(PackageVersion.package_id))
+            .where(col(PackageVersion.id) == version_id)
         )
     ).one()
     source, file_name, name = row
@@ -150,13 +158,13 @@ async def _store_version(
     source: str,
     file_name: str,
     checksum: str,
-    now: object,
+    now: datetime,
 ) -> PackageVersionView:
     session = uow.session
     package = (
         await session.scalars(
             select(Package)
-            .where(Package.reseller_id == tenant, Package.name == compiled.name)
+            .where(col(Package.reseller_id) == tenant, col(Package.name) == compiled.name)
             .with_for_update()
         )
     ).first()
@@ -169,8 +177,8 @@ async def _store_version(
         latest = (
             await session.scalars(
                 select(PackageVersion).where(
-                    PackageVersion.package_id == package.id,
-                    PackageVersion.version == package.latest_version,
+                    col(PackageVersion.package_id) == package.id,
+                    col(PackageVersion.version) == package.latest_version,
                 )
             )
         ).one()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.balance_rules import BalanceType
@@ -140,13 +141,15 @@ async def _post(
 
 async def _existing(uow: UnitOfWork, key: str, client_id: int) -> MoneyMovement:
     tx = (
-        await uow.session.scalars(select(LedgerTransaction).where(LedgerTransaction.key == key))
+        await uow.session.scalars(
+            select(LedgerTransaction).where(col(LedgerTransaction.key) == key)
+        )
     ).one()
     assert tx.id is not None
     accounts = await uow.accounts.tenant_accounts(tx.reseller_id or 0, client_id)
     amount = await uow.session.scalar(
-        select(LedgerEntry.amount).where(
-            LedgerEntry.transaction_id == tx.id, LedgerEntry.account_id == accounts.client
+        select(col(LedgerEntry.amount)).where(
+            col(LedgerEntry.transaction_id) == tx.id, col(LedgerEntry.account_id) == accounts.client
         )
     )
     balance = await uow.accounts.balance(accounts.client)

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput
+from api.events import CredentialRevoked
 from api.services.access import reseller_scope
 from api.services.context import ServicesContext
 from api.services.tenancy import load_client
@@ -68,6 +69,7 @@ async def set_portal_login(
                 .execution_options(synchronize_session=False)
             )
             await uow.session.flush()
+            uow.emit(CredentialRevoked(tenant, client_id, ctx.now()))
             return PortalLoginView(client_id, username, int(getattr(ended, "rowcount", 0) or 0))
     except IntegrityError:
         raise AlreadyExists("portal username", username) from None

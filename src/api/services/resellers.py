@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor, Role
 from api.domain.errors import AlreadyExists, InvalidInput, NotFound, Unauthenticated
 from api.domain.ledger import AccountKind
+from api.events import CredentialRevoked
 from api.services.access import require_operator, reseller_scope
 from api.services.context import ServicesContext
 from api.services.secrets import new_token, token_hash
@@ -44,7 +47,7 @@ async def create_reseller(
     now = ctx.now()
     try:
         async with ctx.unit_of_work() as uow:
-            if await uow.session.scalar(select(Reseller.id).where(Reseller.name == name)):
+            if await uow.session.scalar(select(col(Reseller.id)).where(col(Reseller.name) == name)):
                 raise AlreadyExists("reseller", name)
             reseller = Reseller(name=name, currency=currency, max_call_seconds=cap, created_at=now)
             if low_balance_threshold is not None:
@@ -89,6 +92,7 @@ async def revoke_token(ctx: ServicesContext, actor: Actor, token_id: int) -> Non
         if token.revoked_at is None:
             token.revoked_at = ctx.now()
             await uow.session.flush()
+            uow.emit(CredentialRevoked(token.reseller_id, None, token.revoked_at))
 
 
 async def authenticate_token(ctx: ServicesContext, token: str) -> Actor:
@@ -97,7 +101,7 @@ async def authenticate_token(ctx: ServicesContext, token: str) -> Actor:
         raise Unauthenticated()
     async with ctx.unit_of_work() as uow:
         row = await uow.session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+            select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token))
         )
         if row is None or row.revoked_at is not None:
             raise Unauthenticated()
@@ -127,7 +131,7 @@ async def find_reseller_by_name(ctx: ServicesContext, actor: Actor, name: str) -
     """Operator: the reseller called ``name``."""
     require_operator(actor)
     async with ctx.unit_of_work() as uow:
-        reseller = await uow.session.scalar(select(Reseller).where(Reseller.name == name))
+        reseller = await uow.session.scalar(select(Reseller).where(col(Reseller.name) == name))
         if reseller is None or reseller.id is None:
             raise NotFound("reseller", name)
         return _view(reseller, await _reseller_balance(uow, reseller.id))
@@ -138,10 +142,10 @@ async def list_resellers(ctx: ServicesContext, actor: Actor) -> list[ResellerVie
     require_operator(actor)
     async with ctx.unit_of_work() as uow:
         rows = await uow.session.execute(
-            select(Reseller, Account.balance)
-            .join(Account, Account.reseller_id == Reseller.id)
-            .where(Account.kind == AccountKind.RESELLER)
-            .order_by(Reseller.id)
+            select(Reseller, col(Account.balance))
+            .join(Account, col(Account.reseller_id) == col(Reseller.id))
+            .where(col(Account.kind) == AccountKind.RESELLER)
+            .order_by(col(Reseller.id))
         )
         return [_view(r, int(b)) for r, b in rows]
 
@@ -173,7 +177,7 @@ async def update_reseller_settings(
 
 
 async def _issue(
-    uow: UnitOfWork, role: Role, reseller_id: int | None, name: str, now: object
+    uow: UnitOfWork, role: Role, reseller_id: int | None, name: str, now: datetime
 ) -> IssuedToken:
     token = new_token()
     row = ApiToken(

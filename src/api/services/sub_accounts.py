@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput, NotFound
@@ -53,7 +54,7 @@ async def create_sub_account(
             if package_id is not None:
                 await latest_version(uow, tenant, package_id)
             taken = await uow.session.scalar(
-                select(SubAccount.id).where(SubAccount.username == username)
+                select(col(SubAccount.id)).where(col(SubAccount.username) == username)
             )
             if taken is not None:
                 raise AlreadyExists("sub account", username)
@@ -102,12 +103,12 @@ async def list_sub_accounts(
     only = client_filter(actor, client_id)
     async with ctx.unit_of_work() as uow:
         query = select(SubAccount).where(
-            SubAccount.reseller_id == tenant,
-            SubAccount.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(SubAccount.reseller_id) == tenant,
+            col(SubAccount.deleted_at).is_(None),
         )
         if only is not None:
-            query = query.where(SubAccount.client_id == only)
-        rows = await uow.session.scalars(query.order_by(SubAccount.username))
+            query = query.where(col(SubAccount.client_id) == only)
+        rows = await uow.session.scalars(query.order_by(col(SubAccount.username)))
         return [_view(r) for r in rows]
 
 
@@ -124,9 +125,9 @@ async def _load(uow: UnitOfWork, tenant: int, sub_account_id: int) -> SubAccount
     row = (
         await uow.session.scalars(
             select(SubAccount).where(
-                SubAccount.id == sub_account_id,
-                SubAccount.reseller_id == tenant,
-                SubAccount.deleted_at.is_(None),  # type: ignore[union-attr]
+                col(SubAccount.id) == sub_account_id,
+                col(SubAccount.reseller_id) == tenant,
+                col(SubAccount.deleted_at).is_(None),
             )
         )
     ).first()

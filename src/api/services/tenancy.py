@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.domain.errors import Conflict, NotFound
 from api.store.tables import Client, Reseller
@@ -23,7 +24,9 @@ async def load_client(
 
     ``active`` refuses a closed client with :class:`Conflict`.
     """
-    query = select(Client).where(Client.id == client_id, Client.reseller_id == reseller_id)
+    query = select(Client).where(
+        col(Client.id) == client_id, col(Client.reseller_id) == reseller_id
+    )
     if lock:
         query = query.with_for_update()
     client = (await uow.session.scalars(query.execution_options(populate_existing=True))).first()

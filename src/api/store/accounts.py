@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.domain.errors import InsufficientBalance
 from api.domain.ledger import RESELLER_ACCOUNT_KINDS, AccountKind, TenantAccounts
@@ -35,31 +36,33 @@ class AccountRepository:
 
     async def reseller_account_ids(self, reseller_id: int) -> dict[AccountKind, int]:
         rows = await self.session.execute(
-            select(Account.kind, Account.id).where(
-                Account.reseller_id == reseller_id,
-                Account.client_id.is_(None),  # type: ignore[union-attr]
+            select(col(Account.kind), col(Account.id)).where(
+                col(Account.reseller_id) == reseller_id,
+                col(Account.client_id).is_(None),
             )
         )
-        return {AccountKind(kind): id_ for kind, id_ in rows}
+        return {AccountKind(kind): id_ for kind, id_ in rows if id_ is not None}
 
     async def client_account_ids(self, reseller_id: int) -> dict[int, int]:
         """Client id → its account id, for every client of the reseller."""
         rows = await self.session.execute(
-            select(Account.client_id, Account.id).where(
-                Account.reseller_id == reseller_id, Account.kind == AccountKind.CLIENT
+            select(col(Account.client_id), col(Account.id)).where(
+                col(Account.reseller_id) == reseller_id, col(Account.kind) == AccountKind.CLIENT
             )
         )
-        return {client_id: id_ for client_id, id_ in rows if client_id is not None}
+        return {
+            client_id: id_ for client_id, id_ in rows if client_id is not None and id_ is not None
+        }
 
     async def tenant_accounts(self, reseller_id: int, client_id: int) -> TenantAccounts:
         """The accounts a client's money moves between."""
         rows = await self.session.execute(
-            select(Account.kind, Account.id).where(
-                Account.reseller_id == reseller_id,
-                (Account.client_id == client_id) | Account.client_id.is_(None),  # type: ignore[union-attr]
+            select(col(Account.kind), col(Account.id)).where(
+                col(Account.reseller_id) == reseller_id,
+                (col(Account.client_id) == client_id) | col(Account.client_id).is_(None),
             )
         )
-        ids = {AccountKind(kind): id_ for kind, id_ in rows}
+        ids = {AccountKind(kind): id_ for kind, id_ in rows if id_ is not None}
         return TenantAccounts(
             client=ids[AccountKind.CLIENT],
             client_funding=ids[AccountKind.CLIENT_FUNDING],
@@ -69,7 +72,9 @@ class AccountRepository:
         )
 
     async def balance(self, account_id: int) -> int:
-        value = await self.session.scalar(select(Account.balance).where(Account.id == account_id))
+        value = await self.session.scalar(
+            select(col(Account.balance)).where(col(Account.id) == account_id)
+        )
         return int(value or 0)
 
     async def apply(

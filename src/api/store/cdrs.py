@@ -1,25 +1,21 @@
-"""CDR rows: one at a time for the real-time path, in bulk for ingest."""
+"""CDR rows: find them; insert them one at a time (ORM) or in bulk (raw driver)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import asyncpg
-from sqlalchemy import insert, select, tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from api.store.bulk import CDR_INSERT_COLUMNS, raw_connection
 from api.store.tables import Cdr
 
 LOOKUP_CHUNK = 500
-INSERT_CHUNK = 5000
 
-CDR_COLUMNS: tuple[str, ...] = tuple(
-    c.name
-    for c in Cdr.__table__.columns
-    if c.name != "id"  # type: ignore[attr-defined]
-)
+CDR_COLUMNS: tuple[str, ...] = CDR_INSERT_COLUMNS
+"""Every CDR column but ``id``, in the order of the bulk rows."""
 
 
 class CdrRepository:
@@ -31,7 +27,9 @@ class CdrRepository:
     async def find(self, reseller_id: int, source: str, call_id: str) -> Cdr | None:
         result = await self.session.scalars(
             select(Cdr).where(
-                Cdr.reseller_id == reseller_id, Cdr.source == source, Cdr.call_id == call_id
+                col(Cdr.reseller_id) == reseller_id,
+                col(Cdr.source) == source,
+                col(Cdr.call_id) == call_id,
             )
         )
         return result.first()
@@ -46,8 +44,8 @@ class CdrRepository:
             chunk = key_list[start : start + LOOKUP_CHUNK]
             rows = await self.session.scalars(
                 select(Cdr).where(
-                    Cdr.reseller_id == reseller_id,
-                    tuple_(Cdr.source, Cdr.call_id).in_(chunk),
+                    col(Cdr.reseller_id) == reseller_id,
+                    tuple_(col(Cdr.source), col(Cdr.call_id)).in_(chunk),
                 )
             )
             for cdr in rows:
@@ -60,23 +58,18 @@ class CdrRepository:
         return cdr
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert plain column dicts (every column of :data:`CDR_COLUMNS`), in chunks."""
+        """Insert plain column dicts (every column of :data:`CDR_COLUMNS`) with the raw
+        driver (``COPY`` on PostgreSQL, one ``executemany`` on SQLite)."""
         if not rows:
             return
-        bind = self.session.bind
-        if bind.dialect.name == "postgresql":
-            await self._copy(rows)
-            return
-        for start in range(0, len(rows), INSERT_CHUNK):
-            await self.session.execute(insert(Cdr), list(rows[start : start + INSERT_CHUNK]))
+        raw = await raw_connection(self.session)
+        await raw.insert_cdrs(
+            [tuple(raw.when(v) if c in _TIMES else v for c, v in _items(r)) for r in rows]
+        )
 
-    async def _copy(self, rows: Sequence[dict[str, Any]]) -> None:
-        """PostgreSQL ``COPY`` through asyncpg: far faster than multi-row inserts."""
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        records = [tuple(row[c] for c in CDR_COLUMNS) for row in rows]
-        try:
-            await driver.copy_records_to_table("cdrs", records=records, columns=list(CDR_COLUMNS))
-        except asyncpg.UniqueViolationError as exc:  # a concurrent twin stored one first
-            raise IntegrityError("COPY cdrs", None, exc) from exc
+
+_TIMES = frozenset({"started_at", "created_at"})
+
+
+def _items(row: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    return ((c, row[c]) for c in CDR_INSERT_COLUMNS)

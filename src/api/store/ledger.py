@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.domain.ledger import TransactionDraft
 from api.store.accounts import AccountRepository
@@ -30,7 +31,7 @@ class LedgerRepository:
 
     async def key_exists(self, key: str) -> bool:
         found = await self.session.scalar(
-            select(LedgerTransaction.id).where(LedgerTransaction.key == key)
+            select(col(LedgerTransaction.id)).where(col(LedgerTransaction.key) == key)
         )
         return found is not None
 
@@ -90,7 +91,9 @@ async def post_many(
             totals[p.account_id] = totals.get(p.account_id, 0) + p.amount
     balances = await AccountRepository(session).apply({a: v for a, v in totals.items() if v})
     result = await session.execute(
-        insert(LedgerTransaction).returning(LedgerTransaction.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
+        insert(LedgerTransaction).returning(
+            col(LedgerTransaction.id), sort_by_parameter_order=True
+        ),
         [
             {
                 "reseller_id": d.reseller_id,
@@ -104,7 +107,7 @@ async def post_many(
             for d in drafts
         ],
     )
-    ids = [int(row[0]) for row in result]
+    ids = [int(row[0] or 0) for row in result]
     entries = [
         {"transaction_id": tx_id, "account_id": p.account_id, "amount": int(p.amount)}
         for tx_id, group in zip(ids, postings, strict=True)

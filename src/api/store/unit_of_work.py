@@ -35,8 +35,7 @@ class UnitOfWork:
     @property
     def backend(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
-        bind = self.session.bind
-        return bind.dialect.name
+        return self.session.get_bind().dialect.name
 
     @property
     def accounts(self) -> AccountRepository:

@@ -66,13 +66,3 @@ async def api(database: Database) -> AsyncIterator[Api]:
                 yield Api(states[0], http, statements)
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", count)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """TEMPORARY: the service layer still calls ``Row.tuple()``, deprecated in SQLAlchemy
-    2.1 (reported to its author); tolerate only that warning, only in these tests."""
-    for item in items:
-        if "tests/api/graphql" in str(item.path):
-            item.add_marker(
-                pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning")
-            )

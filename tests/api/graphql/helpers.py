@@ -92,3 +92,120 @@ async def client_with_package(api: Api, tenant: Tenant, name: str = "alice") -> 
     if package_id is not None:
         await api.data(ATTACH, tenant.reseller, c=client_id, p=package_id)
     return client_id, package_id
+
+
+SUB_ACCOUNT = """
+mutation($c: Int!, $u: String!) {
+  createSubAccount(clientId: $c, username: $u) {
+    __typename ... on SubAccountCreated { subAccount { id } password }
+  }
+}"""
+
+SET_LOGIN = """
+mutation($c: Int!, $u: String!, $p: String!) {
+  setPortalLogin(clientId: $c, username: $u, password: $p) {
+    __typename
+    ... on PortalLoginSet { clientId username sessionsEnded }
+    ... on Problem { message }
+    ... on InvalidInput { errors { field message } }
+  }
+}"""
+
+LOGIN = """
+mutation($u: String!, $p: String!) {
+  login(username: $u, password: $p) {
+    __typename
+    ... on PortalSession { token clientId }
+    ... on LoginFailed { message retryAfterSeconds }
+  }
+}"""
+
+SUBMIT_CDR = """
+mutation($cdr: CdrInput!, $r: Int) {
+  submitCdr(cdr: $cdr, resellerId: $r) {
+    __typename
+    ... on CdrRating {
+      id status failureReason duplicate clientId billedSeconds chargedSeconds
+      sellRate { amount } sell { amount currency } cost { amount } profit { amount }
+      rule { kind text line } deckPrefix country route deckVersion packageVersionId
+    }
+    ... on Problem { message }
+    ... on InvalidInput { errors { field message } }
+  }
+}"""
+
+SUBMIT_CDRS = """
+mutation($cdrs: [CdrInput!]!, $r: Int) {
+  submitCdrs(cdrs: $cdrs, resellerId: $r) {
+    __typename
+    ... on CdrBatch {
+      received rated unrated duplicates sell { amount } cost { amount }
+      results { callId status failureReason duplicate sell { amount } }
+    }
+    ... on Problem { message }
+    ... on InvalidInput { errors { field message } }
+  }
+}"""
+
+PASSWORD = "correct horse battery"
+
+
+def cdr(
+    call_id: str, line: str, number: str = "+1 514 555 0100", duration: int = 60
+) -> dict[str, object]:
+    """A CDR as a switch sends it (variables of ``CdrInput``)."""
+    return {
+        "source": "sw1", "callId": call_id, "subAccount": line, "direction": "OUTBOUND",
+        "number": number, "startedAt": "2026-03-01T10:00:00+00:00", "duration": duration,
+    }  # fmt: skip
+
+
+@dataclass
+class World:
+    """Two tenants; A has two clients (one with a portal login), B one. All ids known."""
+
+    a: Tenant
+    b: Tenant
+    a_client: int
+    a_other: int
+    b_client: int
+    a_package: int
+    b_package: int
+    a_sub: int
+    b_sub: int
+    a_line: str
+    portal: str  # a portal session token of ``a_client``
+
+
+async def world(api: Api) -> World:
+    a = await seed(api, "acme")
+    b = await seed(api, "bravo")
+    a_client, a_package = await client_with_package(api, a, "alice")
+    b_client, b_package = await client_with_package(api, b, "bob")
+    other = await api.data(CREATE_CLIENT, a.reseller, input={"name": "carol"})
+    await api.data(PAY, a.reseller, c=a_client, a="50")
+    await api.data(PAY, b.reseller, c=b_client, a="50")
+    a_sub = await api.data(SUB_ACCOUNT, a.reseller, c=a_client, u="alice-line")
+    b_sub = await api.data(SUB_ACCOUNT, b.reseller, c=b_client, u="bob-line")
+    await api.data(SET_LOGIN, a.reseller, c=a_client, u="alice", p=PASSWORD)
+    login = await api.data(LOGIN, u="alice", p=PASSWORD)
+    return World(
+        a, b, a_client, other["createClient"]["id"], b_client, a_package, b_package,
+        a_sub["createSubAccount"]["subAccount"]["id"],
+        b_sub["createSubAccount"]["subAccount"]["id"], "alice-line",
+        login["login"]["token"],
+    )  # fmt: skip
+
+
+async def row_counts(api: Api) -> dict[str, int]:
+    """Rows per table (to prove that a refused operation wrote nothing)."""
+    from sqlalchemy import func, select
+    from sqlmodel import SQLModel
+
+    counts: dict[str, int] = {}
+    async with api.state.engine.connect() as conn:
+        for name, table in SQLModel.metadata.tables.items():
+            counts[name] = int(
+                (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+            )
+    return counts

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _message(body: dict[str, object]) -> str:
     errors = body["errors"]
-    assert isinstance(errors, list) and errors
+    assert isinstance(errors, list)
+    assert errors
     message = errors[0]["message"]
     assert isinstance(message, str)
     return message
@@ -82,7 +83,8 @@ async def test_unexpected_errors_are_masked_and_logged_without_the_message(
     body = await api.post("{ clients { edges { node { id } } } }", tenant.reseller)
     assert _message(body) == "Unexpected error"
     assert "hunter2" not in str(body)
-    assert "RuntimeError" in caplog.text and "hunter2" not in caplog.text
+    assert "RuntimeError" in caplog.text
+    assert "hunter2" not in caplog.text
 
 
 async def test_unauthenticated_is_a_clean_error(api: Api) -> None:

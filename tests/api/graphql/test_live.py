@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,18 @@ from api.services.context import build_context
 from api.settings import Settings
 from api.store.engine import create_engine, make_sessionmaker
 from tests.api.graphql.conftest import FAST_PASSWORDS
-from tests.api.graphql.helpers import ATTACH, CREATE_CLIENT, DECK, PACKAGE, PUBLISH
+from tests.api.graphql.helpers import (
+    ATTACH,
+    CREATE_CLIENT,
+    DECK,
+    PACKAGE,
+    PAY,
+    PUBLISH,
+    SUB_ACCOUNT,
+    SUBMIT_CDR,
+    SUBMIT_CDRS,
+    cdr,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -84,8 +95,8 @@ async def _http(base: str, token: str, query: str, **variables: Any) -> dict[str
 
 
 @pytest.fixture
-async def events() -> AsyncIterator[list[dict[str, Any]]]:
-    yield []
+def events() -> list[dict[str, Any]]:
+    return []
 
 
 async def test_live_balance_low_balance_and_suspension(
@@ -151,4 +162,80 @@ async def test_bad_token_is_refused_with_4403(server: tuple[str, str]) -> None:
         await ws.send(json.dumps(init))
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), timeout=5)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403
+
+
+DOLLAR_A_MINUTE = """package "Metered" {
+    currency USD
+    markup 0% + 0.0000
+    pulse 60
+    route canada value
+    route international value
+    rate usa_canada 1.0000
+}
+"""
+
+
+async def test_live_calls_drive_balance_one_low_balance_and_suspension(
+    server: tuple[str, str],
+) -> None:
+    """CDRs through the API (single and batch): each balance change arrives, one lowBalance
+    for the whole descent, and the hard client is suspended when a call brings it to 0."""
+    base, operator = server
+    created = await _http(
+        base, operator,
+        'mutation { createReseller(name: "calls", currency: "USD", lowBalanceThreshold: "4.5")'
+        " { ... on ResellerCreated { token { token } } } }",
+    )  # fmt: skip
+    reseller = created["createReseller"]["token"]["token"]
+    await _http(base, operator, "mutation($csv: String!) { importDeck(csv: $csv, activate: true)"
+                " { __typename } }", csv=DECK)  # fmt: skip
+    published = await _http(base, reseller, PUBLISH, source=DOLLAR_A_MINUTE)
+    package_id = published["publishPackage"]["versions"][0]["packageId"]
+    client = await _http(base, reseller, CREATE_CLIENT, input={"name": "m", "balanceType": "HARD"})
+    client_id = client["createClient"]["id"]
+    await _http(base, reseller, ATTACH, c=client_id, p=package_id)
+    await _http(base, reseller, SUB_ACCOUNT, c=client_id, u="m-line")
+    ws = WebsocketsTransport(
+        url=f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"],
+        init_payload={"authorization": f"Bearer {reseller}"},
+    )  # fmt: skip
+    balance = gql("subscription { balanceChanged { clientId balance { amount } } }")
+    low = gql("subscription { lowBalance { clientId balance { amount } } }")
+    suspended = gql("subscription { suspensionChanged { clientId suspended } }")
+    got: dict[str, list[dict[str, Any]]] = {"balance": [], "low": [], "susp": []}
+    async with Client(transport=ws) as session:
+
+        async def watch(doc: Any, key: str, count: int) -> None:
+            async for item in session.subscribe(doc):
+                got[key].append(item)
+                if len(got[key]) >= count:
+                    return
+
+        tasks = [
+            asyncio.create_task(watch(balance, "balance", 5)),
+            asyncio.create_task(watch(low, "low", 2)),
+            asyncio.create_task(watch(suspended, "susp", 2)),
+        ]
+        await asyncio.sleep(0.3)
+        await _http(base, reseller, PAY, c=client_id, a="6")
+        for n in range(3):  # 6.00 → 5.00 → 4.00 (crosses 4.50) → 3.00
+            rated = await _http(base, reseller, SUBMIT_CDR, cdr=cdr(f"s{n}", "m-line"))
+            assert rated["submitCdr"]["sell"]["amount"] == "1.00"
+        batch = [cdr(f"b{n}", "m-line") for n in range(3)]  # 3.00 → 0.00: suspended
+        summary = await _http(base, reseller, SUBMIT_CDRS, cdrs=batch)
+        assert summary["submitCdrs"]["rated"] == 3
+        await asyncio.wait_for(asyncio.gather(*tasks[::2]), timeout=10)
+        await asyncio.sleep(0.3)  # give a second (wrong) lowBalance the time to show up
+        tasks[1].cancel()
+    amounts = [e["balanceChanged"]["balance"]["amount"] for e in got["balance"]]
+    assert amounts == ["6.00", "5.00", "4.00", "3.00", "0.00"]
+    assert [e["lowBalance"]["balance"]["amount"] for e in got["low"]] == ["4.00"]
+    assert [e["suspensionChanged"]["suspended"] for e in got["susp"]] == [False, True]
+    refused = await _http(
+        base, reseller,
+        'query { authorizeCall(subAccount: "m-line", number: "+15145550100")'
+        " { ... on CallAuthorization { allowed reason } } }",
+    )  # fmt: skip
+    assert refused["authorizeCall"] == {"allowed": False, "reason": "SUSPENDED"}

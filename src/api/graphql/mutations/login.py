@@ -52,6 +52,7 @@ async def logout(info: Info) -> LoggedOut:
     context.require()
     token = context.token or ""
     done = token.startswith("pbs_") and await context.authenticator.portal.logout(token)
+    context.authenticator.forget(token)
     return LoggedOut(ok=bool(done))
 
 

@@ -11,10 +11,10 @@ from api.domain import errors as domain
 from api.graphql.context import Info
 from api.graphql.errors import (
     Conflict,
+    DeckProblem,
     DeckRejected,
     InvalidInput,
     NotFound,
-    SourceProblem,
     common_problem,
     invalid,
 )
@@ -120,10 +120,5 @@ async def create_reseller(
     )
 
 
-def _deck_problem(problem: object) -> SourceProblem:
-    return SourceProblem(
-        line=int(getattr(problem, "line", 0)),
-        column=int(getattr(problem, "column", 0)),
-        message=str(getattr(problem, "message", problem)),
-        rendered=str(problem),
-    )
+def _deck_problem(problem: domain.DeckIssue) -> DeckProblem:
+    return DeckProblem(line=problem.line, column=problem.column, message=problem.message)

@@ -112,7 +112,7 @@ async def publish_package(info: Info, source: str, file_name: str = "<input>") -
     except domain.InvalidInput as exc:
         return invalid(exc.field, exc.detail)
     return Published(
-        versions=[PackageVersion.from_domain(v) for v in result.versions],
+        versions=[PackageVersion.from_domain(v, source) for v in result.versions],
         warnings=[source_problem(w) for w in result.warnings],
     )
 
@@ -143,7 +143,9 @@ async def create_client(info: Info, input: ClientInput) -> ClientResult:
 
 async def update_client(info: Info, id: int, input: ClientInput) -> ClientResult:
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=id)
+    if isinstance(actor, NotFound):
+        return actor
     if problem := _too_long(input):
         return problem
     threshold = input.low_balance_threshold
@@ -165,7 +167,9 @@ async def update_client(info: Info, id: int, input: ClientInput) -> ClientResult
 async def delete_client(info: Info, id: int) -> DeleteClientResult:
     """Close a client; refused while packages or DIDs are attached (history is kept)."""
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=id)
+    if isinstance(actor, NotFound):
+        return actor
     try:
         view = await clients.close_client(context.services, actor, id)
     except domain.StillAttached as exc:
@@ -182,7 +186,9 @@ async def delete_client(info: Info, id: int) -> DeleteClientResult:
 
 async def attach_package(info: Info, client_id: int, package_id: int) -> AttachmentResult:
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=client_id)
+    if isinstance(actor, NotFound):
+        return actor
     try:
         view = await client_packages.attach_package(context.services, actor, client_id, package_id)
     except domain.ServiceError as exc:
@@ -195,7 +201,9 @@ async def attach_package(info: Info, client_id: int, package_id: int) -> Attachm
 
 async def detach_package(info: Info, client_id: int, package_id: int) -> AttachmentResult:
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=client_id)
+    if isinstance(actor, NotFound):
+        return actor
     try:
         view = await client_packages.detach_package(context.services, actor, client_id, package_id)
     except domain.ServiceError as exc:
@@ -215,7 +223,9 @@ async def create_sub_account(
 ) -> SubAccountResult:
     """A SIP/IAX line; a strong password is generated when none is given."""
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=client_id)
+    if isinstance(actor, NotFound):
+        return actor
     if len(username) > 100:
         return invalid("username", "at most 100 characters")
     if password is not None and not 8 <= len(password) <= 128:
@@ -257,7 +267,9 @@ async def assign_did(
     setup_price: Decimal = Decimal(0),
 ) -> DidResult:
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=client_id)
+    if isinstance(actor, NotFound):
+        return actor
     for field, value in (
         ("monthlyPrice", monthly_price), ("perMinutePrice", per_minute_price),
         ("setupPrice", setup_price),
@@ -291,7 +303,9 @@ async def _money(
     info: Info, client_id: int, amount: Decimal, description: str, *, payment: bool
 ) -> MoneyResult:
     context = info.context
-    actor = context.require_role("reseller")
+    actor = context.acting_as("reseller", what="client", client_id=client_id)
+    if isinstance(actor, NotFound):
+        return actor
     micros = _amount("amount", amount)
     if isinstance(micros, InvalidInput):
         return micros

@@ -57,9 +57,11 @@ async def clients_(
 
 async def package(info: Info, id: int) -> PackageResult:
     context = info.context
-    context.require_role("reseller")
+    actor = context.acting_as("reseller", what="package")
+    if isinstance(actor, NotFound):
+        return actor
     try:
-        view = await packages.get_package(context.services, context.require(), id)
+        view = await packages.get_package(context.services, actor, id)
     except ServiceError as exc:
         problem = common_problem(exc)
         return problem if isinstance(problem, NotFound) else not_found("package")

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from api.domain.authorization import Authorization
+from api.graphql.errors import Problem
 from api.graphql.types.cdrs import MatchedRule
 from api.graphql.types.common import Money
 from api.services.price_preview import PricePreview
@@ -169,8 +170,7 @@ class PriceExplanation:
 
 
 @strawberry.type
-class Unpriceable:
+class Unpriceable(Problem):
     """The call has no price: ``unroutable``, ``no_deck`` or ``unknown_did``."""
 
-    message: str
     reason: str

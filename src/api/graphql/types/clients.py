@@ -16,9 +16,11 @@ from api.graphql.types.common import (
     Money,
     Page,
     connection,
+    paginate_desc,
     utc,
 )
 from api.graphql.types.dids import Did
+from api.graphql.types.ledger import LedgerLine, Statement
 from api.services.views import ClientView, DidView
 from api.store.tables import Did as DidRow
 from api.store.tables import SubAccount as SubAccountRow
@@ -135,6 +137,27 @@ class Client:
         rows = await info.context.loaders.cdrs.load(CdrPageKey(self.id, page.limit, page.after_key))
         items = [Cdr.from_row(r, self.currency) for r in rows]
         return connection(items, page, lambda c: c.id, fetched_extra=True)
+
+    @strawberry.field
+    async def transactions(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[LedgerLine]:
+        """Payments, charges, fees and calls on this client's balance, newest first."""
+        page = Page.of(first, after)
+        key = CdrPageKey(self.id, page.limit, page.after_key)
+        rows = await info.context.loaders.transactions.load(key)
+        items = [LedgerLine.from_domain(r, self.currency) for r in rows]
+        return connection(items, page, lambda t: t.transaction_id, fetched_extra=True)
+
+    @strawberry.field
+    async def statements(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[Statement]:
+        """Billing statements, newest period first."""
+        page = Page.of(first, after)
+        rows = await info.context.loaders.statements.load(self.id)
+        items = [Statement.from_row(r, self.currency) for r in rows]
+        return paginate_desc(items, page, lambda s: s.id)
 
 
 def _did_view(row: DidRow) -> DidView:

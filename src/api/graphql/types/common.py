@@ -112,3 +112,9 @@ def paginate(items: Sequence[T], page: Page, key: Callable[[T], int]) -> Connect
     """Page an in-memory list ordered by ``key`` ascending."""
     start = [i for i in items if page.after_key is None or key(i) > page.after_key]
     return connection(start[: page.limit + 1], page, key, fetched_extra=True)
+
+
+def paginate_desc(items: Sequence[T], page: Page, key: Callable[[T], int]) -> Connection[T]:
+    """Page an in-memory list ordered by ``key`` descending (newest first)."""
+    start = [i for i in items if page.after_key is None or key(i) < page.after_key]
+    return connection(start[: page.limit + 1], page, key, fetched_extra=True)

@@ -6,9 +6,11 @@ from datetime import datetime
 
 import strawberry
 
+from api.graphql.context import Info
 from api.graphql.errors import SourceProblem
-from api.graphql.types.common import Money, utc
+from api.graphql.types.common import DEFAULT_PAGE, Connection, Money, Page, paginate_desc, utc
 from api.services.views import PackageVersionView, PackageView
+from api.store.tables import PackageVersion as PackageVersionRow
 
 
 @strawberry.type
@@ -20,9 +22,10 @@ class PackageVersion:
     checksum: str
     file_name: str
     published_at: datetime
+    source: str = strawberry.field(description="The rule file this version was compiled from.")
 
     @classmethod
-    def from_domain(cls, view: PackageVersionView) -> PackageVersion:
+    def from_domain(cls, view: PackageVersionView, source: str) -> PackageVersion:
         return cls(
             id=view.id,
             package_id=view.package_id,
@@ -31,7 +34,17 @@ class PackageVersion:
             checksum=view.checksum,
             file_name=view.file_name,
             published_at=utc(view.published_at),
+            source=source,
         )
+
+    @classmethod
+    def from_row(cls, row: PackageVersionRow, name: str) -> PackageVersion:
+        assert row.id is not None
+        return cls(
+            id=row.id, package_id=row.package_id, name=name, version=row.version,
+            checksum=row.checksum, file_name=row.file_name,
+            published_at=utc(row.published_at), source=row.source,
+        )  # fmt: skip
 
 
 @strawberry.type
@@ -55,6 +68,16 @@ class Package:
             free_minutes=view.free_minutes,
             created_at=utc(view.created_at),
         )
+
+    @strawberry.field
+    async def versions(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[PackageVersion]:
+        """Published versions with their source, newest first (at most 100 per page)."""
+        page = Page.of(first, after)
+        rows = await info.context.loaders.package_versions.load(self.id)
+        items = [PackageVersion.from_row(r, self.name) for r in rows]
+        return paginate_desc(items, page, lambda v: v.version)
 
 
 @strawberry.type
