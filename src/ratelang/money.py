@@ -78,7 +78,10 @@ def round_ratio(numerator: int, denominator: int, rounding: Rounding = DEFAULT_R
         if (
             mode is RoundingMode.UP
             or (mode is RoundingMode.HALF_UP and twice >= step)
-            or (mode is RoundingMode.HALF_EVEN and (twice > step or (twice == step and quotient % 2)))
+            or (
+                mode is RoundingMode.HALF_EVEN
+                and (twice > step or (twice == step and quotient % 2))
+            )
         ):
             quotient += 1
     result = quotient * rounding.quantum

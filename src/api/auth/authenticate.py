@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,7 +44,9 @@ class Authenticator:
     not query the database each time. Any revocation inside this process
     (:class:`~api.events.CredentialRevoked` from the bus, or :meth:`forget`) empties the
     cache at once; a revocation made by another process takes effect within
-    ``cache_seconds``. Refusals are never cached.
+    ``cache_seconds``. Refusals are never cached. Concurrent look-ups of one credential
+    share a single database query (when the entry of a token held by a hundred
+    subscriptions expires, the next event costs one query, not a hundred).
     """
 
     def __init__(
@@ -59,6 +62,8 @@ class Authenticator:
         self._cache_seconds = cache_seconds
         self._monotonic = monotonic
         self._cache: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[Actor | None]] = {}
+        self._generation = 0  # bumped by every revocation: in-flight look-ups are not cached
 
     async def actor_for_token(self, token: str | None) -> Actor | None:
         if token is None:
@@ -68,34 +73,60 @@ class Authenticator:
         now = self._monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        if token.startswith(SESSION_PREFIX):
-            actor = await self.portal.actor(token)
-        else:
-            actor = await self.verify_api_token(token)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._look_up(key, token))
+            pending.add_done_callback(_retrieve)
+            self._pending[key] = pending
+        return await asyncio.shield(pending)  # a cancelled caller leaves it to the others
+
+    async def _look_up(self, key: str, token: str) -> Actor | None:
+        generation = self._generation
+        try:
+            actor = await self._verify(token)
+        finally:
+            if self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
         if actor is None:
             self._cache.pop(key, None)
-        elif self._cache_seconds > 0:
-            self._cache[key] = (actor, now + self._cache_seconds)
+        elif self._cache_seconds > 0 and generation == self._generation:
+            # not cached when a revocation happened while the look-up was in flight
+            self._cache[key] = (actor, self._monotonic() + self._cache_seconds)
             self._cache.move_to_end(key)
             if len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return actor
+
+    async def _verify(self, token: str) -> Actor | None:
+        if token.startswith(SESSION_PREFIX):
+            return await self.portal.actor(token)
+        return await self.verify_api_token(token)
 
     async def authenticate(self, source: HTTPConnection | Mapping[str, object]) -> Actor | None:
         """The caller of ``source``, or ``None`` when it carries no valid credential."""
         return await self.actor_for_token(credential(source))
 
     def forget(self, token: str | None = None) -> None:
-        """Drop one cached credential, or all of them."""
+        """Drop one cached credential, or all of them; look-ups in flight are neither
+        cached nor shared with later callers (they may predate the revocation)."""
+        self._generation += 1
         if token is None:
             self._cache.clear()
+            self._pending.clear()
         else:
             self._cache.pop(token_hash(token), None)
+            self._pending.pop(token_hash(token), None)
 
     def on_event(self, event: Event) -> None:
         """Bus listener: a revocation anywhere in this process empties the cache."""
         if isinstance(event, CredentialRevoked):
-            self._cache.clear()
+            self.forget()
+
+
+def _retrieve(task: asyncio.Future[Actor | None]) -> None:
+    """Mark a look-up's failure as seen (its callers, if any are left, re-raise it)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def authenticate(

@@ -14,6 +14,7 @@ from api.auth.passwords import Passwords
 from api.auth.throttle import LoginThrottle
 from api.auth.tokens import new_session_token, token_hash
 from api.domain.actor import Actor
+from api.store.engine import read_session
 from api.store.tables import Client, PortalSession, Reseller
 
 SESSION_TTL = timedelta(hours=12)
@@ -63,7 +64,7 @@ class PortalAuth:
         wait = self.throttle.retry_after(username)
         if wait > 0:
             return LoginRefused(retry_after=wait)
-        async with self.sessionmaker() as session:
+        async with read_session(self.sessionmaker) as session:
             row = (
                 await session.execute(
                     select(
@@ -117,7 +118,7 @@ class PortalAuth:
 
     async def actor(self, token: str) -> Actor | None:
         """The client of a live session: not revoked, not expired, client and reseller active."""
-        async with self.sessionmaker() as session:
+        async with read_session(self.sessionmaker) as session:
             row = (
                 await session.execute(
                     select(

@@ -21,6 +21,9 @@ from api.domain.actor import Actor, Role
 from api.events import EventBus
 from api.graphql.errors import Forbidden, NotAuthenticated, NotFound, not_found
 
+PLATFORM_CURRENCY = "USD"
+"""The operator's currency: its deck costs and the unowned DID inventory are in it."""
+
 if TYPE_CHECKING:
     from api.graphql.loaders import Loaders
     from api.services.context import ServicesContext
@@ -40,7 +43,7 @@ class Context:
     websocket: bool = False
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
-    _currency: str | None = field(default=None, repr=False)
+    _currencies: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def loaders(self) -> Loaders:
@@ -80,16 +83,20 @@ class Context:
 
     async def currency(self) -> str:
         """The caller's tenant currency (the platform's, USD, for the operator)."""
-        if self._currency is None:
-            actor = self.require()
-            if actor.reseller_id is None:
-                self._currency = "USD"
-            else:
-                from api.services.resellers import get_reseller
+        return await self.tenant_currency(self.require().reseller_id)
 
-                tenant = Actor.reseller(actor.reseller_id)
-                self._currency = (await get_reseller(self.services, tenant)).currency
-        return self._currency
+    async def tenant_currency(self, reseller_id: int | None) -> str:
+        """The currency of reseller ``reseller_id`` (remembered for this request), or the
+        platform's for ``None`` (the operator, unowned DID inventory)."""
+        if reseller_id is None:
+            return PLATFORM_CURRENCY
+        currency = self._currencies.get(reseller_id)
+        if currency is None:
+            from api.services.resellers import get_reseller
+
+            view = await get_reseller(self.services, Actor.reseller(reseller_id))
+            currency = self._currencies[reseller_id] = view.currency
+        return currency
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

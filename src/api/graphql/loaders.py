@@ -2,7 +2,8 @@
 
 Every query here is filtered by the caller's tenant (and, for a client, by its own id), so
 a foreign key in a batch simply finds nothing. Writes never happen here: they go through
-:mod:`api.services`.
+:mod:`api.services`. Each batch runs in a reader transaction (a deferred ``BEGIN`` on
+SQLite, see :mod:`api.store.engine`), so loaders never queue behind writers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from strawberry.dataloader import DataLoader
 
 from api.domain.actor import Actor, Role
 from api.domain.ledger import AccountKind
+from api.store.engine import read_session
 from api.store.tables import (
     Account,
     Cdr,
@@ -89,13 +91,18 @@ class Loaders:
             return [c for c in client_ids if c == actor.client_id]
         return list(client_ids)
 
-    def _tenant(self, query: _Query, reseller_column: Any) -> _Query:
+    def _tenant(self, query: _Query, reseller_column: Any, *, use_index: bool = True) -> _Query:
+        """``query`` limited to the caller's tenant. ``use_index=False`` writes the filter as
+        ``reseller_id + 0 = ?`` so that SQLite (which has no statistics without ``ANALYZE``)
+        does not pick the tenant's index over a far more selective one (the client's CDRs:
+        a reseller's whole traffic otherwise, ≈ 4 ms for 20,000 CDRs instead of 0.1 ms)."""
         if self._actor.role is Role.OPERATOR:
             return query
-        return query.where(reseller_column == self._actor.reseller_id)
+        column = reseller_column if use_index else reseller_column + 0
+        return query.where(column == self._actor.reseller_id)
 
     async def _rows(self, query: Select) -> list[Any]:  # type: ignore[type-arg]
-        async with self._sessionmaker() as session:
+        async with read_session(self._sessionmaker) as session:
             return list((await session.execute(query)).all())
 
     async def _packages(self, client_ids: Sequence[int]) -> list[list[AttachedPackage]]:
@@ -165,6 +172,7 @@ class Loaders:
             inner = self._tenant(
                 select(col(Cdr.id), rank.label("rank")).where(col(Cdr.client_id).in_(client_ids)),
                 Cdr.reseller_id,
+                use_index=False,
             )
             if before_id is not None:
                 inner = inner.where(col(Cdr.id) < before_id)

@@ -80,7 +80,7 @@ class CallRater:
     """
 
     ctx: ServicesContext
-    uow: UnitOfWork
+    uow: UnitOfWork | None  # None: rating only, nothing to load (the real-time path)
     tenant: int
     now: datetime
     when: Callable[[datetime], Any] = lambda d: d
@@ -94,6 +94,8 @@ class CallRater:
 
     async def prepare(self, cdrs: Sequence[CdrInput]) -> None:
         """Load everything the CDRs need, locking the bundles they may consume."""
+        if self.uow is None:
+            raise RuntimeError("this rater has no unit of work to load from")
         self.deck = await active_deck(self.ctx, self.uow)
         self.lines = await resolve_lines(self.uow, self.tenant, {c.sub_account for c in cdrs})
         today = self.now.date()

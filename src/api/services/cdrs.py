@@ -9,18 +9,23 @@ reason and post nothing. A negative duration or a malformed field is bad input:
 
 Both paths write through the raw driver (:mod:`api.store.bulk`): the batch path inserts
 CDR rows with one ``COPY`` (PostgreSQL) or one ``executemany`` (SQLite) and posts one
-aggregated transaction per client; the real-time path reads everything it needs in one
-query and writes with as few statements as the backend allows.
+aggregated transaction per client, streaming CDR rows to the database while the next ones
+are priced; the real-time path runs on a pooled driver connection outside the session
+(:mod:`api.store.realtime`: two thread hops on SQLite, BEGIN + two statements + COMMIT
+on PostgreSQL), reads everything it needs in one query and writes with as few statements
+as the backend allows. It falls back to the session path when a cache is cold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from api.domain.actor import Actor
@@ -28,7 +33,7 @@ from api.domain.balance_rules import flags_after
 from api.domain.call_postings import call_transaction
 from api.domain.errors import InvalidInput, NotFound
 from api.domain.ledger import AccountKind, TenantAccounts, TransactionKind
-from api.events import BalanceChanged, LowBalance, SuspensionChanged
+from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.services.access import reseller_scope
 from api.services.call_lines import Line
 from api.services.call_rating import (
@@ -49,17 +54,20 @@ from api.store.bulk import (
     CDR_INSERT_COLUMNS,
     COL,
     TRANSACTION_ID,
+    PostgresRaw,
     RawConnection,
     raw_connection,
 )
+from api.store.realtime import PostgresTransaction, realtime_transaction
 from api.store.tables import Account, Cdr, Reseller
 from api.store.unit_of_work import UnitOfWork
-from ratelang.model import Direction
+from ratelang.model import CompiledPackage, Deck, Direction
 from ratelang.pricing import price
 from ratelang.rating import Call, DidPrice, RatingError
 
 DIRECTIONS = frozenset({"outbound", "inbound"})
 DEFAULT_BATCH = 20_000
+INSERT_CHUNK = 2_000  # CDR rows priced while the previous chunk is being written
 MAX_DURATION = 7 * 24 * 3600
 RETRIES = 3
 
@@ -72,7 +80,10 @@ async def rate_cdr(
     validate(cdr, "cdr")
     for attempt in range(RETRIES):
         try:
-            async with ctx.unit_of_work() as uow:
+            fast = await _rate_fast(ctx, tenant, cdr)
+            if fast is not None:
+                return fast
+            async with ctx.unit_of_work() as uow:  # cold caches, a duplicate, no reseller
                 return await _rate_one(ctx, uow, tenant, cdr)
         except _Duplicate:
             async with ctx.unit_of_work() as uow:  # a concurrent twin was stored first
@@ -206,6 +217,7 @@ async def _ingest_batch(
     ctx: ServicesContext, uow: UnitOfWork, tenant: int, batch: Sequence[CdrInput]
 ) -> tuple[int, int, int, int, int]:
     now = ctx.now()
+    reseller = await _reseller(uow, tenant)  # also: CDR rows carry no foreign key to it
     raw = await raw_connection(uow.session)
     seen: set[tuple[str, str]] = set()
     unique: list[CdrInput] = []
@@ -225,36 +237,61 @@ async def _ingest_batch(
         return 0, 0, duplicates, 0, 0
     rater = CallRater(ctx, uow, tenant, now, raw.when)
     await rater.prepare(fresh)
+    # The ``calls`` transaction of every client that may be charged is inserted first, so
+    # that CDR rows can be written while the next ones are priced (COPY streams them to
+    # PostgreSQL; SQLite inserts a chunk in its thread while the next chunk is priced).
+    # Transactions left without money are deleted before the commit.
+    candidates = (
+        sorted({ln.client_id for ln in rater.lines.values() if ln.attachment_id is not None})
+        if rater.deck is not None
+        else []
+    )
+    tx_ids = (
+        await raw.insert_transactions(
+            tenant, TransactionKind.CALLS.value, "calls (batch)", now, candidates
+        )
+        if candidates
+        else {}
+    )
     rate = rater.rate
-    rows: list[list[Any]] = []
-    money: list[tuple[list[Any], int]] = []
     per_client: dict[int, list[int]] = {}
-    rated = 0
-    total_sell = total_cost = 0
-    for cdr in fresh:
-        row, client_id, sell, cost = rate(cdr)
-        rows.append(row)
-        if row[10] == "rated":
-            rated += 1
-            if (sell or cost) and client_id is not None:
-                money.append((row, client_id))
-                sums = per_client.get(client_id)
-                if sums is None:
-                    per_client[client_id] = [sell, cost]
-                else:
-                    sums[0] += sell
-                    sums[1] += cost
-                total_sell += sell
-                total_cost += cost
+    totals = [0, 0, 0]  # rated, sell, cost
+
+    def priced() -> Iterator[list[list[Any]]]:
+        for begin in range(0, len(fresh), INSERT_CHUNK):
+            chunk: list[list[Any]] = []
+            rated = sell_sum = cost_sum = 0
+            for cdr in fresh[begin : begin + INSERT_CHUNK]:
+                row, client_id, sell, cost = rate(cdr)
+                chunk.append(row)
+                if row[10] == "rated":
+                    rated += 1
+                    if (sell or cost) and client_id is not None:
+                        row[TRANSACTION_ID] = tx_ids[client_id]
+                        sums = per_client.get(client_id)
+                        if sums is None:
+                            per_client[client_id] = [sell, cost]
+                        else:
+                            sums[0] += sell
+                            sums[1] += cost
+                        sell_sum += sell
+                        cost_sum += cost
+            totals[0] += rated
+            totals[1] += sell_sum
+            totals[2] += cost_sum
+            yield chunk
+
+    await raw.insert_cdr_chunks(priced())
+    unused = [tx_ids[c] for c in candidates if c not in per_client]
+    if unused:
+        await raw.delete_transactions(unused)
     if per_client:
-        tx_ids = await _post_calls(uow, raw, tenant, per_client, now)
-        for row, client_id in money:
-            row[TRANSACTION_ID] = tx_ids[client_id]
-    await raw.insert_cdrs(rows)
+        await _post_calls(uow, raw, tenant, per_client, tx_ids, now, reseller)
     await raw.update_bundles(
         [(b.used, b.cycle_start, b.attachment_id) for b in rater.bundles.values() if b.changed]
     )
-    return rated, len(rows) - rated, duplicates, total_sell, total_cost
+    rated, total_sell, total_cost = totals
+    return rated, len(fresh) - rated, duplicates, total_sell, total_cost
 
 
 async def _post_calls(
@@ -262,10 +299,13 @@ async def _post_calls(
     raw: RawConnection,
     tenant: int,
     per_client: dict[int, list[int]],
+    tx_ids: dict[int, int],
     now: datetime,
-) -> dict[int, int]:
-    """One ``calls`` transaction per client, balances moved once per account (ascending
-    ids), and the balance rules applied to each client charged; client id → transaction."""
+    reseller: tuple[str, int],
+) -> None:
+    """The entries of each client's ``calls`` transaction (``tx_ids``, stored), balances
+    moved once per account (ascending ids), the balance rules applied to each client
+    charged."""
     clients = sorted(per_client)
     shared, client_accounts = await _account_ids(uow, tenant, clients)
     postings = {}
@@ -291,9 +331,6 @@ async def _post_calls(
         for p in postings[client_id]:
             totals[p.account_id] = totals.get(p.account_id, 0) + p.amount
     balances = await raw.add_to_balances(totals)
-    tx_ids = await raw.insert_transactions(
-        tenant, TransactionKind.CALLS.value, "calls (batch)", now, clients
-    )
     await raw.insert_entries(
         [
             (tx_ids[client_id], p.account_id, int(p.amount))
@@ -304,9 +341,13 @@ async def _post_calls(
     charged = [c for c in clients if per_client[c][0]]
     if charged:
         await _apply_balance_rules(
-            uow, raw, tenant, {c: balances[client_accounts[c]] for c in charged}, now
+            uow,
+            raw,
+            tenant,
+            {c: balances[client_accounts[c]] for c in charged},
+            now,
+            reseller=reseller,
         )
-    return tx_ids
 
 
 async def _account_ids(
@@ -340,8 +381,25 @@ async def _apply_balance_rules(
 ) -> None:
     """Suspension and low-balance flags of clients at their new balances, with the events
     (see :mod:`api.services.client_money`); read after the balance update (locks held)."""
-    currency, default_threshold = reseller or await _reseller(uow, tenant)
     rows = [known] if known is not None else await raw.client_flags(sorted(balances))
+    changes = _balance_rules(
+        tenant, reseller or await _reseller(uow, tenant), rows, balances, at, uow.emit
+    )
+    await raw.set_client_flags(changes)
+
+
+def _balance_rules(
+    tenant: int,
+    reseller: tuple[str, int],
+    rows: Sequence[tuple[Any, ...]],
+    balances: dict[int, int],
+    at: datetime,
+    emit: Callable[[Event], None],
+) -> list[tuple[bool, bool, int]]:
+    """The flag changes ((suspended, alerted, client id) rows) of clients (``rows`` of
+    (id, balance type, own threshold, suspended, alerted)) at their new balances; the
+    events go to ``emit``."""
+    currency, default_threshold = reseller
     changes: list[tuple[bool, bool, int]] = []
     for client_id, balance_type, own_threshold, suspended, alerted in rows:
         balance = balances[client_id]
@@ -355,12 +413,12 @@ async def _apply_balance_rules(
         )
         if (flags.suspended, flags.low_balance_alerted) != (bool(suspended), bool(alerted)):
             changes.append((flags.suspended, flags.low_balance_alerted, client_id))
-        uow.emit(BalanceChanged(tenant, client_id, balance, currency, at))
+        emit(BalanceChanged(tenant, client_id, balance, currency, at))
         if flags.low_balance_alert:
-            uow.emit(LowBalance(tenant, client_id, balance, threshold, currency, at))
+            emit(LowBalance(tenant, client_id, balance, threshold, currency, at))
         if flags.suspension_changed:
-            uow.emit(SuspensionChanged(tenant, client_id, flags.suspended, at))
-    await raw.set_client_flags(changes)
+            emit(SuspensionChanged(tenant, client_id, flags.suspended, at))
+    return changes
 
 
 async def _reseller(uow: UnitOfWork, tenant: int) -> tuple[str, int]:
@@ -394,7 +452,9 @@ SELECT r.currency, r.low_balance_threshold,
      AND client_id IS NULL),
   (SELECT id FROM accounts WHERE kind = 'operator_revenue' AND reseller_id = r.id
      AND client_id IS NULL),
-  c.low_balance_threshold, c.suspended, c.low_balance_alerted
+  c.low_balance_threshold, c.suspended, c.low_balance_alerted,
+  (SELECT balance FROM accounts WHERE kind = 'client' AND reseller_id = r.id
+     AND client_id = c.id)
 FROM resellers r
 LEFT JOIN sub_accounts sa
   ON sa.reseller_id = r.id AND sa.username = ?4 AND sa.deleted_at IS NULL
@@ -444,7 +504,7 @@ SELECT r.currency, r.low_balance_threshold,
      AND client_id IS NULL),
   (SELECT id FROM accounts WHERE kind = 'operator_revenue' AND reseller_id = r.id
      AND client_id IS NULL),
-  NULL, NULL, NULL
+  NULL, NULL, NULL, NULL
 FROM resellers r
 LEFT JOIN line ON true
 LEFT JOIN att ON true
@@ -474,7 +534,7 @@ async def _rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: Cdr
         attachment_id, stored_cycle, stored_used, version_id,
         did_id, did_client, did_price, did_cost,
         client_account, revenue_account, reseller_account, operator_account,
-        own_threshold, suspended, alerted,
+        own_threshold, suspended, alerted, _balance,
     ) = rows[0]  # fmt: skip
     reseller = (str(currency), int(default_threshold))
     if existing is not None:
@@ -516,6 +576,207 @@ async def _rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: Cdr
     return _row_view(cdr_id, row)
 
 
+async def _rate_fast(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult | None:
+    """The real-time path on a pooled driver connection, without a session: ``None`` when
+    it cannot finish alone (package or deck not cached yet, a stored duplicate, no such
+    reseller); the caller then takes :func:`_rate_one`. Same reads, ratings and writes."""
+    engine = ctx.sessionmaker.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):  # pragma: no cover - sessionmaker without engine
+        return None
+    now = ctx.now()
+    digits = safe_digits(cdr.number)
+    try:
+        async with realtime_transaction(engine) as tx:
+            postgres = isinstance(tx, PostgresTransaction)
+            rows = await tx.begin_fetch(
+                _RESOLVE_POSTGRES if postgres else _RESOLVE_SQLITE,
+                tenant,
+                cdr.source,
+                cdr.call_id,
+                cdr.sub_account,
+                digits or "",
+            )
+            if not rows or rows[0][3] is not None:
+                return None
+            (
+                currency, default_threshold, deck_version, _existing,
+                sub_account_id, client_id, balance_type, billing_day, own_package,
+                attachment_id, stored_cycle, stored_used, version_id,
+                did_id, did_client, did_price, did_cost,
+                client_account, revenue_account, reseller_account, operator_account,
+                own_threshold, suspended, alerted, old_balance,
+            ) = rows[0]  # fmt: skip
+            rater = CallRater(ctx, None, tenant, now, tx.when)
+            row: list[Any]
+            sell = cost = 0
+            if sub_account_id is None or client_id is None:
+                row = rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT)
+            else:
+                line = Line(
+                    sub_account_id, client_id, balance_type, billing_day, False, own_package
+                )
+                if attachment_id is None or version_id is None:
+                    row = rater.unrated(cdr, line, None, NO_PACKAGE)
+                elif deck_version is None:
+                    row = rater.unrated(cdr, line, None, NO_DECK)
+                else:
+                    package = ctx.packages.get(version_id)
+                    deck = ctx.decks.get(deck_version)
+                    if package is None or deck is None:
+                        return None
+                    line.attachment_id, line.version_id = attachment_id, version_id
+                    line.cycle_start = (
+                        date.fromisoformat(stored_cycle)
+                        if isinstance(stored_cycle, str)
+                        else stored_cycle
+                    )
+                    line.free_minutes_used = stored_used
+                    did = (did_id, did_client, did_price, did_cost)
+                    row, sell, cost = _price_with(rater, cdr, line, digits, package, deck, did)
+            money = bool(sell or cost) and row[10] == "rated"
+            accounts = (client_account, revenue_account, reseller_account, operator_account)
+            bundles = [
+                (b.used, b.cycle_start, b.attachment_id)
+                for b in rater.bundles.values()
+                if b.changed
+            ]
+            deltas = _call_deltas(tenant, row, accounts, sell, cost) if money else {}
+            description = f"call {cdr.source}/{cdr.call_id}"[:500]
+            events: list[Event] = []
+            reseller = (str(currency), int(default_threshold))
+            if isinstance(tx, PostgresTransaction):
+                raw = PostgresRaw(tx.driver)
+                cdr_id, balance = await _write_one_postgres(
+                    raw, tenant, row, bundles, accounts if money else None, deltas, description, now
+                )
+                if money and sell and client_id is not None and balance is not None:
+                    flags = await raw.client_flags([client_id])
+                    changes = _balance_rules(
+                        tenant, reseller, flags, {client_id: balance}, now, events.append
+                    )
+                    await raw.set_client_flags(changes)
+                await tx.commit()
+            else:
+                changes = []
+                expected = None
+                if money and client_id is not None:
+                    expected = int(old_balance) + deltas.get(client_account, 0)
+                    if sell:
+                        known = (client_id, balance_type, own_threshold, suspended, alerted)
+                        changes = _balance_rules(
+                            tenant, reseller, [known], {client_id: expected}, now, events.append
+                        )
+                work = _SqliteCallWrite(
+                    tenant, client_id, description, tx.when(now), row, deltas, client_account,
+                    expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
+                )  # fmt: skip
+                cdr_id = await tx.finish(work)
+    except (sqlite3.Error, _asyncpg_error()) as exc:
+        raise _translated(exc) from exc
+    ctx.bus.publish_all(events)
+    return _row_view(cdr_id, row)
+
+
+def _call_deltas(
+    tenant: int, row: Sequence[Any], accounts: tuple[int, int, int, int], sell: int, cost: int
+) -> dict[int, int]:
+    client_account, revenue, reseller, operator = accounts
+    draft = call_transaction(
+        TenantAccounts(client_account, 0, revenue, reseller, operator),
+        sell=sell,
+        cost=cost,
+        reseller_id=tenant,
+        client_id=row[COL["client_id"]],
+    )
+    return {p.account_id: int(p.amount) for p in draft.postings()}
+
+
+class _SqliteCallWrite:
+    """Every write of one real-time CDR, run in the SQLite thread (write lock held since
+    the read): transaction, entries, balances (ascending ids), CDR, bundle, client flags."""
+
+    __slots__ = (
+        "bundles", "changes", "client_account", "client_id", "deltas", "description",
+        "expected", "row", "tenant", "when",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        tenant: int,
+        client_id: int | None,
+        description: str,
+        when: Any,
+        row: list[Any],
+        deltas: dict[int, int],
+        client_account: int | None,
+        expected: int | None,
+        bundles: list[tuple[int, Any, int]],
+        changes: list[tuple[bool, bool, int]],
+    ) -> None:
+        self.tenant, self.client_id, self.description, self.when = (
+            tenant, client_id, description, when,
+        )  # fmt: skip
+        self.row, self.deltas, self.client_account, self.expected = (
+            row, deltas, client_account, expected,
+        )  # fmt: skip
+        self.bundles, self.changes = bundles, changes
+
+    def __call__(self, conn: sqlite3.Connection) -> int:
+        row = self.row
+        if self.deltas:
+            tx_id = conn.execute(
+                "INSERT INTO ledger_transactions "
+                "(reseller_id, client_id, kind, method, description, key, created_at) "
+                "VALUES (?, ?, 'call', '', ?, NULL, ?) RETURNING id",
+                (self.tenant, self.client_id, self.description, self.when),
+            ).fetchone()[0]
+            row[TRANSACTION_ID] = tx_id
+            ids = sorted(self.deltas)
+            conn.executemany(
+                "INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES (?, ?, ?)",
+                [(tx_id, a, self.deltas[a]) for a in ids],
+            )
+            for account_id in ids:
+                found = conn.execute(
+                    "UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance",
+                    (self.deltas[account_id], account_id),
+                ).fetchone()
+                if found is None:
+                    raise LookupError(f"account {account_id} does not exist")
+                if account_id == self.client_account and int(found[0]) != self.expected:
+                    raise RuntimeError("client balance moved under the write lock")
+        stored = conn.execute(_INSERT_CDR_SQLITE, row).fetchone()
+        if stored is None:
+            raise _Duplicate
+        if self.bundles:
+            conn.executemany(
+                "UPDATE client_packages SET free_minutes_used = ?, cycle_start = ? WHERE id = ?",
+                self.bundles,
+            )
+        if self.changes:
+            conn.executemany(
+                "UPDATE clients SET suspended = ?, low_balance_alerted = ? WHERE id = ?",
+                self.changes,
+            )
+        return int(stored[0])
+
+
+def _asyncpg_error() -> type[Exception]:
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - SQLite-only installs
+        return sqlite3.Error
+    error: type[Exception] = asyncpg.PostgresError
+    return error
+
+
+def _translated(exc: Exception) -> Exception:
+    """A driver error as SQLAlchemy would raise it (the retry loop knows those)."""
+    if isinstance(exc, sqlite3.IntegrityError) or getattr(exc, "sqlstate", None) == "23505":
+        return IntegrityError("real-time CDR", None, exc)
+    return DBAPIError("real-time CDR", None, exc)
+
+
 async def _price_one(
     ctx: ServicesContext,
     uow: UnitOfWork,
@@ -531,6 +792,18 @@ async def _price_one(
     deck = ctx.decks.get(deck_version) or await deck_by_version(ctx, uow, deck_version)
     if deck is None:
         return rater.unrated(cdr, line, None, NO_DECK), 0, 0
+    return _price_with(rater, cdr, line, digits, package, deck, did)
+
+
+def _price_with(
+    rater: CallRater,
+    cdr: CdrInput,
+    line: Line,
+    digits: str | None,
+    package: CompiledPackage,
+    deck: Deck,
+    did: tuple[Any, Any, Any, Any],
+) -> tuple[list[Any], int, int]:
     bundle = make_bundle(line, package, rater.now.date())
     rater.bundles[bundle.attachment_id] = bundle
     did_id, did_client, did_price, did_cost = did

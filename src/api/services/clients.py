@@ -138,7 +138,7 @@ async def get_client(ctx: ServicesContext, actor: Actor, client_id: int) -> Clie
     """One client with its balance (a client actor reads only itself)."""
     tenant = tenant_of(actor)
     own = client_filter(actor, client_id)
-    async with ctx.unit_of_work() as uow:
+    async with ctx.read() as uow:
         return await _load_view(uow, tenant, own if own is not None else client_id)
 
 
@@ -148,7 +148,7 @@ async def list_clients(
     """The reseller's clients with their balances, by name."""
     tenant = tenant_of(actor)
     only = client_filter(actor, None)
-    async with ctx.unit_of_work() as uow:
+    async with ctx.read() as uow:
         query = _view_query(tenant).order_by(col(Client.name))
         if only is not None:
             query = query.where(col(Client.id) == only)

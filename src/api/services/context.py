@@ -67,8 +67,14 @@ class ServicesContext:
     decks: LruCache[str, Deck] = field(default_factory=lambda: LruCache(4))
 
     def unit_of_work(self) -> UnitOfWork:
-        """A new transaction: ``async with ctx.unit_of_work() as uow: ...``."""
+        """A new writing transaction: ``async with ctx.unit_of_work() as uow: ...``
+        (``BEGIN IMMEDIATE`` on SQLite; the default for anything that may write)."""
         return UnitOfWork(self.sessionmaker, self.bus)
+
+    def read(self) -> UnitOfWork:
+        """A new read-only transaction: ``async with ctx.read() as uow: ...`` (a deferred
+        ``BEGIN`` on SQLite, so it never queues behind writers); it must not write."""
+        return UnitOfWork(self.sessionmaker, self.bus, read_only=True)
 
     def now(self) -> datetime:
         now = self.clock()

@@ -99,7 +99,7 @@ async def authenticate_token(ctx: ServicesContext, token: str) -> Actor:
     """The actor a bearer token stands for; :class:`Unauthenticated` when unknown or revoked."""
     if not token or len(token) > 200:
         raise Unauthenticated()
-    async with ctx.unit_of_work() as uow:
+    async with ctx.read() as uow:
         row = await uow.session.scalar(
             select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token))
         )
@@ -120,7 +120,7 @@ async def get_reseller(
 ) -> ResellerView:
     """One reseller with its own balance (a reseller reads only itself)."""
     tenant = reseller_scope(actor, reseller_id)
-    async with ctx.unit_of_work() as uow:
+    async with ctx.read() as uow:
         reseller = await uow.session.get(Reseller, tenant)
         if reseller is None:
             raise NotFound("reseller", tenant)
@@ -130,7 +130,7 @@ async def get_reseller(
 async def find_reseller_by_name(ctx: ServicesContext, actor: Actor, name: str) -> ResellerView:
     """Operator: the reseller called ``name``."""
     require_operator(actor)
-    async with ctx.unit_of_work() as uow:
+    async with ctx.read() as uow:
         reseller = await uow.session.scalar(select(Reseller).where(col(Reseller.name) == name))
         if reseller is None or reseller.id is None:
             raise NotFound("reseller", name)
@@ -140,7 +140,7 @@ async def find_reseller_by_name(ctx: ServicesContext, actor: Actor, name: str) -
 async def list_resellers(ctx: ServicesContext, actor: Actor) -> list[ResellerView]:
     """Operator: every reseller, by id."""
     require_operator(actor)
-    async with ctx.unit_of_work() as uow:
+    async with ctx.read() as uow:
         rows = await uow.session.execute(
             select(Reseller, col(Account.balance))
             .join(Account, col(Account.reseller_id) == col(Reseller.id))

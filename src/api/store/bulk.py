@@ -12,7 +12,8 @@ Timestamps and dates are bound as SQLAlchemy would bind them (SQLite stores text
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -90,10 +91,17 @@ class RawConnection(Protocol):
         """Insert CDR row tuples (:data:`CDR_INSERT_COLUMNS`); a duplicate raises
         :class:`IntegrityError`."""
 
+    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
+        """Insert the CDR rows of every chunk; the next chunk is produced (priced) while
+        the previous one is being written. A duplicate raises :class:`IntegrityError`."""
+
     async def insert_transactions(
         self, tenant: int, kind: str, description: str, at: datetime, client_ids: Sequence[int]
     ) -> dict[int, int]:
         """One ledger transaction per client; client id → transaction id."""
+
+    async def delete_transactions(self, ids: Sequence[int]) -> None:
+        """Delete transactions inserted by this unit of work that got no entries."""
 
     async def insert_entries(self, entries: Sequence[tuple[int, int, int]]) -> None:
         """(transaction id, account id, amount) rows."""
@@ -177,6 +185,30 @@ class SqliteRaw:
             if type(exc).__name__ == "IntegrityError":
                 raise IntegrityError("INSERT cdrs", None, exc) from exc
             raise
+
+    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
+        # executemany runs in aiosqlite's thread; sqlite3 releases the GIL while it steps,
+        # so pricing the next chunk here overlaps with writing this one.
+        pending: asyncio.Future[None] | None = None
+        try:
+            for chunk in chunks:
+                if pending is not None:
+                    await pending
+                    pending = None
+                if chunk:
+                    pending = asyncio.ensure_future(self.insert_cdrs(chunk))
+                    await asyncio.sleep(0)  # let it reach the thread before pricing more
+        finally:
+            if pending is not None:
+                await pending
+
+    async def delete_transactions(self, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = ids[start : start + IN_CHUNK]
+            await self.driver.execute(
+                f"DELETE FROM ledger_transactions WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608 (placeholders only)
+                chunk,
+            )
 
     async def insert_transactions(
         self, tenant: int, kind: str, description: str, at: datetime, client_ids: Sequence[int]
@@ -301,6 +333,28 @@ class PostgresRaw:
             )
         except asyncpg.UniqueViolationError as exc:  # a concurrent twin stored one first
             raise IntegrityError("COPY cdrs", None, exc) from exc
+
+    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
+        # COPY streams the rows as the generator prices them: the server inserts one part
+        # while the next is priced here.
+        async def records() -> AsyncIterator[Row]:
+            for chunk in chunks:
+                for row in chunk:
+                    yield row
+
+        import asyncpg
+
+        try:
+            await self.driver.copy_records_to_table(
+                "cdrs", records=records(), columns=CDR_INSERT_COLUMNS
+            )
+        except asyncpg.UniqueViolationError as exc:  # a concurrent twin stored one first
+            raise IntegrityError("COPY cdrs", None, exc) from exc
+
+    async def delete_transactions(self, ids: Sequence[int]) -> None:
+        await self.driver.execute(
+            "DELETE FROM ledger_transactions WHERE id = ANY($1::bigint[])", list(ids)
+        )
 
     async def insert_transactions(
         self, tenant: int, kind: str, description: str, at: datetime, client_ids: Sequence[int]

@@ -1,8 +1,26 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL.
+
+SQLite transactions come in two kinds, chosen per connection by the execution option
+:data:`READ_ONLY` (``"pulsebill_read_only"``):
+
+* **writers** (the default: every :class:`~api.store.unit_of_work.UnitOfWork`, every plain
+  session) begin with ``BEGIN IMMEDIATE``: they take the write lock up front and queue on
+  it (``busy_timeout``) instead of failing later with ``SQLITE_BUSY_SNAPSHOT`` when a
+  deferred reader tries to upgrade after another writer committed;
+* **readers** (GraphQL loaders, report queries, token and session look-ups, read use cases:
+  ``UnitOfWork(read_only=True)``, ``ServicesContext.read()``, :func:`read_session`) begin
+  with a plain deferred ``BEGIN``. In WAL mode they read a snapshot, never take the write
+  lock, never block a writer and are never blocked by one. A reader must not write: a
+  write would try to upgrade the snapshot and may fail with ``SQLITE_BUSY``.
+
+PostgreSQL ignores the option (its readers never block writers anyway).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -14,6 +32,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_S = 30
+READ_ONLY: Final = "pulsebill_read_only"
+"""Execution option marking a connection's transaction as read-only (deferred on SQLite)."""
+READ_ONLY_OPTIONS: Final = {READ_ONLY: True}
 
 
 def normalize_url(url: str) -> str:
@@ -27,8 +48,9 @@ def normalize_url(url: str) -> str:
 
 
 def create_engine(url: str, *, search_path: str | None = None, **kwargs: Any) -> AsyncEngine:
-    """An async engine. SQLite gets foreign keys, WAL and ``BEGIN IMMEDIATE`` transactions
-    (writers queue instead of failing); PostgreSQL may be given a schema ``search_path``."""
+    """An async engine. SQLite gets foreign keys, WAL, ``BEGIN IMMEDIATE`` for writers (they
+    queue instead of failing) and a deferred ``BEGIN`` for readers (see the module notes);
+    PostgreSQL may be given a schema ``search_path``."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
@@ -52,12 +74,29 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def begin_read_only(session: AsyncSession) -> None:
+    """Begin ``session``'s transaction as a reader (call before its first statement)."""
+    await session.connection(execution_options=READ_ONLY_OPTIONS)
+
+
+@asynccontextmanager
+async def read_session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """``async with read_session(sessionmaker) as session:`` — a reader's session (deferred
+    ``BEGIN`` on SQLite), rolled back and closed on exit. Never write through it."""
+    async with sessionmaker() as session:
+        await begin_read_only(session)
+        yield session
 
 
 def backend_name(engine: AsyncEngine) -> str:

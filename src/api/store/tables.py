@@ -205,20 +205,32 @@ class LedgerEntry(SQLModel, table=True):
 
 
 class Cdr(SQLModel, table=True):
-    """A call detail record with every figure of its rating (SPEC 3.8), or why it is unrated."""
+    """A call detail record with every figure of its rating (SPEC 3.8), or why it is unrated.
+
+    No foreign keys, on purpose (measured: they cost the PostgreSQL ``COPY`` about two
+    thirds of its speed, 46k → 131k rows/s, and SQLite's bulk insert 13%). Every id a CDR
+    row carries is guaranteed by the only writer, :mod:`api.services.cdrs`: ``reseller_id``
+    is the tenant, checked to exist before a batch is written; ``client_id``,
+    ``sub_account_id``, ``package_version_id`` and ``did_id`` come from rows read in the same
+    transaction (none of those tables ever deletes a row: clients close, sub accounts are
+    soft-deleted, package versions are immutable, DIDs are released, not deleted);
+    ``transaction_id`` is the ledger transaction inserted in the same transaction.
+    The unique key makes ingest idempotent; the two ``(…, started_at, id)`` indexes serve
+    the reports' keyset pagination per reseller and per client.
+    """
 
     __tablename__ = "cdrs"
     __table_args__ = (
         UniqueConstraint("reseller_id", "source", "call_id"),
-        Index("ix_cdrs_reseller_started", "reseller_id", "started_at"),
-        Index("ix_cdrs_client_started", "client_id", "started_at"),
+        Index("ix_cdrs_reseller_started_id", "reseller_id", "started_at", "id"),
+        Index("ix_cdrs_client_started_id", "client_id", "started_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    reseller_id: int = Field(foreign_key="resellers.id")
-    client_id: int | None = Field(default=None, foreign_key="clients.id")
-    sub_account_id: int | None = Field(default=None, foreign_key="sub_accounts.id")
-    did_id: int | None = Field(default=None, foreign_key="dids.id")
+    reseller_id: int
+    client_id: int | None = None
+    sub_account_id: int | None = None
+    did_id: int | None = None
     source: str = Field(max_length=100)
     call_id: str = Field(max_length=200)
     direction: str = Field(max_length=8)
@@ -246,9 +258,9 @@ class Cdr(SQLModel, table=True):
     route: str = Field(default="", max_length=8)
     free_minutes_used: int = 0
     on_net: bool = False
-    package_version_id: int | None = Field(default=None, foreign_key="package_versions.id")
+    package_version_id: int | None = None
     deck_version: str = Field(default="", max_length=32)
-    transaction_id: int | None = Field(default=None, foreign_key="ledger_transactions.id")
+    transaction_id: int | None = None
     created_at: datetime = _when()
 
 

@@ -3,6 +3,11 @@
 Repositories flush and never commit; the unit of work commits on a clean exit, rolls back
 on an exception, and publishes the collected events to the bus only after the commit
 succeeded (a rollback drops them).
+
+A unit of work is a writer by default (``BEGIN IMMEDIATE`` on SQLite). ``read_only=True``
+makes it a reader (a deferred ``BEGIN``: it neither waits for nor blocks a writer, see
+:mod:`api.store.engine`); a reader must not write, emits no events and ends with a
+rollback, since there is nothing to commit.
 """
 
 from __future__ import annotations
@@ -14,15 +19,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.events import Event, EventBus
 from api.store.accounts import AccountRepository
 from api.store.cdrs import CdrRepository
+from api.store.engine import begin_read_only
 from api.store.ledger import LedgerRepository
 
 
 class UnitOfWork:
     """``async with UnitOfWork(sessionmaker, bus) as uow: ...`` — commit on success."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bus: EventBus) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._bus = bus
+        self.read_only = read_only
         self._events: list[Event] = []
         self._session: AsyncSession | None = None
 
@@ -51,12 +64,17 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         """Queue ``event``; it is published after the commit, or dropped on rollback."""
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work emits no events")
         self._events.append(event)
 
     async def __aenter__(self) -> UnitOfWork:
         self._events = []
         self._session = self._sessionmaker()
-        await self._session.begin()
+        if self.read_only:
+            await begin_read_only(self._session)
+        else:
+            await self._session.begin()
         return self
 
     async def __aexit__(
@@ -68,7 +86,7 @@ class UnitOfWork:
         session = self.session
         committed = False
         try:
-            if exc_type is None:
+            if exc_type is None and not self.read_only:
                 await session.commit()
                 committed = True
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,3 +80,57 @@ async def test_forget_drops_one_token() -> None:
     auth.forget("pb_good")
     await auth.actor_for_token("pb_good")
     assert verifier.calls == 2
+
+
+class SlowVerifier(Verifier):
+    """Answers only when released, to hold look-ups in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def __call__(self, token: str) -> Actor | None:
+        self.calls += 1
+        answer = self.valid.get(token)  # what the database said when asked
+        await self.release.wait()
+        return answer
+
+
+async def test_concurrent_look_ups_of_one_token_share_one_query() -> None:
+    verifier, clock = SlowVerifier(), Clock()
+    auth = _authenticator(verifier, clock)
+    waiting = [asyncio.create_task(auth.actor_for_token("pb_good")) for _ in range(50)]
+    await asyncio.sleep(0)
+    verifier.release.set()
+    assert await asyncio.gather(*waiting) == [Actor.reseller(1)] * 50
+    assert verifier.calls == 1
+
+
+async def test_a_look_up_in_flight_during_a_revocation_is_not_cached_nor_shared() -> None:
+    verifier, clock = SlowVerifier(), Clock()
+    auth = _authenticator(verifier, clock)
+    early = asyncio.create_task(auth.actor_for_token("pb_good"))
+    while verifier.calls < 1:
+        await asyncio.sleep(0)
+    auth.on_event(CredentialRevoked(1, None, NOW))
+    del verifier.valid["pb_good"]
+    late = asyncio.create_task(auth.actor_for_token("pb_good"))
+    while verifier.calls < 2:
+        await asyncio.sleep(0)
+    verifier.release.set()
+    assert await early == Actor.reseller(1)  # it asked before the revocation
+    assert await late is None  # a fresh look-up, not the one in flight
+    assert await auth.actor_for_token("pb_good") is None
+    assert verifier.calls == 3
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_shared_look_up() -> None:
+    verifier, clock = SlowVerifier(), Clock()
+    auth = _authenticator(verifier, clock)
+    first = asyncio.create_task(auth.actor_for_token("pb_good"))
+    second = asyncio.create_task(auth.actor_for_token("pb_good"))
+    await asyncio.sleep(0)
+    first.cancel()
+    verifier.release.set()
+    assert await second == Actor.reseller(1)
+    assert verifier.calls == 1

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from api.domain import errors as domain
-from api.graphql.context import Info
+from api.graphql.context import PLATFORM_CURRENCY, Info
 from api.graphql.errors import (
     Conflict,
     DeckProblem,
@@ -94,7 +94,8 @@ async def add_dids(info: Info, dids: list[DidInput]) -> AddDidsResult:
     except domain.ServiceError as exc:
         problem = common_problem(exc)
         return problem if not isinstance(problem, NotFound) else invalid("dids", problem.message)
-    return AddedDids(dids=[Did.from_domain(v, "USD") for v in views])
+    # new inventory belongs to no reseller yet: priced in the platform currency
+    return AddedDids(dids=[Did.from_domain(v, PLATFORM_CURRENCY) for v in views])
 
 
 async def create_reseller(

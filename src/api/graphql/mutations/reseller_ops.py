@@ -255,7 +255,7 @@ async def take_did(info: Info, number: str) -> DidResult:
         view = await dids.take_did(context.services, actor, number)
     except domain.ServiceError as exc:
         return common_problem(exc)
-    return Did.from_domain(view, "USD")
+    return Did.from_domain(view, await context.tenant_currency(view.reseller_id))
 
 
 async def assign_did(
@@ -284,7 +284,7 @@ async def assign_did(
         )  # fmt: skip
     except domain.ServiceError as exc:
         return common_problem(exc)
-    return Did.from_domain(view, "USD")
+    return Did.from_domain(view, await context.tenant_currency(view.reseller_id))
 
 
 async def add_payment(

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import strawberry
 
-from api.domain.actor import Actor
 from api.domain.errors import ServiceError
 from api.graphql.context import Info
 from api.graphql.errors import NotFound, common_problem, not_found
@@ -116,19 +115,11 @@ async def dids_(
     page = Page.of(first, after)
     actor = context.require()
     views = await dids.list_dids(context.services, actor, available=available)
-    currency = await _currency(info)
-    items = sorted((Did.from_domain(v, currency) for v in views), key=_id)
-    return paginate(items, page, _id)
-
-
-async def _currency(info: Info) -> str:
-    actor = info.context.require()
-    if actor.reseller_id is None:
-        return "USD"  # the operator's inventory is priced in the platform currency
-    view = await resellers.get_reseller(
-        info.context.services, Actor.reseller(actor.reseller_id), actor.reseller_id
+    # each DID in its owner's currency; unowned inventory in the platform currency
+    items = sorted(
+        [Did.from_domain(v, await context.tenant_currency(v.reseller_id)) for v in views], key=_id
     )
-    return view.currency
+    return paginate(items, page, _id)
 
 
 def _id(item: Package | Reseller | DeckVersion | Did) -> int:

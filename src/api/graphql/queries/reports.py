@@ -27,6 +27,7 @@ from api.reports import cdr_page, cdr_totals, financial_report, profit_summary
 from api.reports.errors import InvalidParameter, ReportError, ReportForbidden
 from api.reports.params import cdr_filter_from, period_from
 from api.reports.profit import GroupBy
+from api.store.engine import read_session
 
 CdrReportResult = Annotated[CdrReport | InvalidInput, strawberry.union("CdrReportResult")]
 ProfitReportResult = Annotated[ProfitReport | InvalidInput, strawberry.union("ProfitReportResult")]
@@ -76,7 +77,7 @@ async def cdr_report(
     actor = context.require()
     try:
         cdr_filter = cdr_filter_from(filter.params())
-        async with context.sessionmaker() as session:
+        async with read_session(context.sessionmaker) as session:
             page = await cdr_page(session, actor, cdr_filter, after=after, size=first)
             totals = await cdr_totals(session, actor, cdr_filter)
     except ReportError as error:
@@ -97,7 +98,7 @@ async def profit_report(
     actor = context.require_role("reseller", "operator")
     try:
         cdr_filter = cdr_filter_from(filter.params())
-        async with context.sessionmaker() as session:
+        async with read_session(context.sessionmaker) as session:
             summary = await profit_summary(session, actor, cdr_filter, GroupBy(group_by.value))
     except ReportError as error:
         return _problem(error)
@@ -116,7 +117,7 @@ async def financial_report_(
     actor = context.require()
     try:
         period = period_from({"from": from_.isoformat(), "to": to.isoformat(), "tz": tz[:64]})
-        async with context.sessionmaker() as session:
+        async with read_session(context.sessionmaker) as session:
             report = await financial_report(session, actor, period, reseller_id=reseller_id)
     except ReportError as error:
         return _problem(error)
