@@ -120,10 +120,14 @@ async def drop_schema(url: str, schema: str) -> None:
 
 def build_app(url: str, schema: str | None) -> Any:
     """The shipped app plus bench-only routes: the baseline ``GET /bench/client/{id}`` (the
-    same authentication, service read and DataLoaders as the GraphQL query, as plain JSON)
+    same authentication, shared reader, client read and DataLoaders as the GraphQL query, as
+    plain JSON)
     and ``GET /bench/published`` (when each ``BalanceChanged`` left the bus, wall clock)."""
     from api.app import create_app
     from api.graphql.loaders import CdrPageKey, Loaders
+    from api.graphql.reads import RequestReads
+    from api.services.access import tenant_of
+    from api.store.read_models import client_view_query
 
     published: list[float] = []
 
@@ -147,11 +151,16 @@ def build_app(url: str, schema: str | None) -> Any:
         if actor is None:
             return JSONResponse({"error": "unauthenticated"}, status_code=401)
         client_id = int(request.path_params["id"])
-        view = await clients.get_client(state.services, actor, client_id)
-        loaders = Loaders(state.sessionmaker, actor)
-        attached, cdrs = await asyncio.gather(
-            loaders.packages.load(client_id), loaders.cdrs.load(CdrPageKey(client_id, 20, None))
-        )
+        reads = RequestReads(state.engine)  # one reader per request, as the GraphQL view
+        try:
+            view = (await reads.rows(client_view_query(tenant_of(actor), client_id)))[0]
+            loaders = Loaders(reads, actor)
+            attached, cdrs = await asyncio.gather(
+                loaders.packages.load(client_id),
+                loaders.cdrs.load(CdrPageKey(client_id, 20, None)),
+            )
+        finally:
+            await reads.close()
         return JSONResponse({
             "id": view.id, "name": view.name, "suspended": view.suspended,
             "balance": {"amount": str(view.balance), "currency": view.currency},

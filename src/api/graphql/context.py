@@ -1,7 +1,8 @@
 """The per-request context and the typed ``Info`` alias every resolver uses.
 
-Over HTTP a context is built per request (so are its DataLoaders, lazily). Over a
-websocket strawberry builds one context per *connection*: it therefore holds only the
+Over HTTP a context is built per request (so are its DataLoaders and its one reader
+transaction, :class:`~api.graphql.reads.RequestReads`, lazily; the view closes it when the
+request ends). Over a websocket strawberry builds one context per *connection*: it therefore holds only the
 sessionmaker, the bus and the verified credential — never a session or loaders; the
 :class:`~api.graphql.hardening.SubscriptionsOnlyOverWebSocket` extension refuses queries
 and mutations there.
@@ -26,6 +27,7 @@ PLATFORM_CURRENCY = "USD"
 
 if TYPE_CHECKING:
     from api.graphql.loaders import Loaders
+    from api.graphql.reads import RequestReads
     from api.services.context import ServicesContext
 
 
@@ -43,18 +45,35 @@ class Context:
     websocket: bool = False
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
-    _currencies: dict[int, str] = field(default_factory=dict, repr=False)
+    _reads: RequestReads | None = field(default=None, repr=False)
+    _currencies: dict[int, str] | None = field(default=None, repr=False)
 
     @property
     def loaders(self) -> Loaders:
         """This request's DataLoaders (built on first use; never for a websocket)."""
-        if self.websocket:
-            raise RuntimeError("DataLoaders are per HTTP request, not per websocket")
         if self._loaders is None:
             from api.graphql.loaders import Loaders
 
-            self._loaders = Loaders(self.sessionmaker, self.require())
+            self._loaders = Loaders(self.reads, self.require())
         return self._loaders
+
+    @property
+    def reads(self) -> RequestReads:
+        """This request's one reader transaction (opened on first use; never for a
+        websocket, whose context lives as long as the connection)."""
+        if self.websocket:
+            raise RuntimeError("DataLoaders and request reads are per HTTP request")
+        if self._reads is None:
+            from api.graphql.reads import RequestReads, engine_of
+
+            self._reads = RequestReads(engine_of(self.sessionmaker))
+        return self._reads
+
+    async def close(self) -> None:
+        """End the request's reader transaction, if one was opened (called by the view)."""
+        reads, self._reads = self._reads, None
+        if reads is not None:
+            await reads.close()
 
     def require(self) -> Actor:
         """The verified caller, or a clean ``Not authenticated`` error."""
@@ -90,6 +109,8 @@ class Context:
         platform's for ``None`` (the operator, unowned DID inventory)."""
         if reseller_id is None:
             return PLATFORM_CURRENCY
+        if self._currencies is None:
+            self._currencies = {}
         currency = self._currencies.get(reseller_id)
         if currency is None:
             from api.services.resellers import get_reseller

@@ -2,8 +2,10 @@
 
 Every query here is filtered by the caller's tenant (and, for a client, by its own id), so
 a foreign key in a batch simply finds nothing. Writes never happen here: they go through
-:mod:`api.services`. Each batch runs in a reader transaction (a deferred ``BEGIN`` on
-SQLite, see :mod:`api.store.engine`), so loaders never queue behind writers.
+:mod:`api.services`. Every batch of a request runs in the request's one reader transaction
+(:class:`~api.graphql.reads.RequestReads`: a deferred ``BEGIN`` on SQLite, see
+:mod:`api.store.engine`), so loaders never queue behind writers and all see one snapshot.
+The hot lists (CDRs, packages) select columns and return tuples, never ORM entities.
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, Select, func, select
 from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from api.domain.actor import Actor, Role
 from api.domain.ledger import AccountKind
-from api.store.engine import read_session
+from api.graphql.reads import RequestReads
 from api.store.tables import (
     Account,
     Cdr,
@@ -71,19 +73,75 @@ class CdrPageKey:
     before_id: int | None
 
 
-class Loaders:
-    """The DataLoaders of one request, scoped to ``actor``'s tenant."""
+CDR_COLUMNS = (
+    col(Cdr.id),
+    col(Cdr.source),
+    col(Cdr.call_id),
+    col(Cdr.status),
+    col(Cdr.failure_reason),
+    col(Cdr.client_id),
+    col(Cdr.sub_account_id),
+    col(Cdr.direction),
+    col(Cdr.number),
+    col(Cdr.started_at),
+    col(Cdr.duration),
+    col(Cdr.billed_seconds),
+    col(Cdr.charged_seconds),
+    col(Cdr.sell_rate),
+    col(Cdr.sell),
+    col(Cdr.rule_kind),
+    col(Cdr.rule_text),
+    col(Cdr.rule_line),
+    col(Cdr.deck_prefix),
+    col(Cdr.country),
+    col(Cdr.route),
+    col(Cdr.free_minutes_used),
+    col(Cdr.on_net),
+    col(Cdr.cost),
+    col(Cdr.cost_rate),
+    col(Cdr.profit),
+)
+"""What the GraphQL ``Cdr`` shows: rows carry these names as attributes (``row.sell``)."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], actor: Actor) -> None:
-        self._sessionmaker = sessionmaker
+CdrLine = Row[Any]
+"""One CDR as :data:`CDR_COLUMNS` (a plain row, no ORM entity)."""
+
+
+class Loaders:
+    """The DataLoaders of one request, scoped to ``actor``'s tenant; each is built on first
+    use and every batch runs on the request's shared reader (``reads``)."""
+
+    def __init__(self, reads: RequestReads, actor: Actor) -> None:
+        self._reads = reads
         self._actor = actor
-        self.packages = DataLoader(self._packages)
-        self.sub_accounts = DataLoader(self._sub_accounts)
-        self.dids = DataLoader(self._dids)
-        self.cdrs = DataLoader(self._cdrs)
-        self.transactions = DataLoader(self._transactions)
-        self.statements = DataLoader(self._statements)
-        self.package_versions = DataLoader(self._package_versions)
+
+    @cached_property
+    def packages(self) -> DataLoader[int, list[AttachedPackage]]:
+        return DataLoader(self._packages)
+
+    @cached_property
+    def sub_accounts(self) -> DataLoader[int, list[SubAccount]]:
+        return DataLoader(self._sub_accounts)
+
+    @cached_property
+    def dids(self) -> DataLoader[int, list[Did]]:
+        return DataLoader(self._dids)
+
+    @cached_property
+    def cdrs(self) -> DataLoader[CdrPageKey, list[CdrLine]]:
+        return DataLoader(self._cdrs)
+
+    @cached_property
+    def transactions(self) -> DataLoader[CdrPageKey, list[LedgerLine]]:
+        return DataLoader(self._transactions)
+
+    @cached_property
+    def statements(self) -> DataLoader[int, list[Statement]]:
+        return DataLoader(self._statements)
+
+    @cached_property
+    def package_versions(self) -> DataLoader[int, list[PackageVersion]]:
+        return DataLoader(self._package_versions)
 
     def _visible(self, client_ids: Sequence[int]) -> list[int]:
         actor = self._actor
@@ -101,9 +159,13 @@ class Loaders:
         column = reseller_column if use_index else reseller_column + 0
         return query.where(column == self._actor.reseller_id)
 
-    async def _rows(self, query: Select) -> list[Any]:  # type: ignore[type-arg]
-        async with read_session(self._sessionmaker) as session:
-            return list((await session.execute(query)).all())
+    async def _rows(self, query: Select) -> Sequence[Row[Any]]:  # type: ignore[type-arg]
+        """Column rows (a Core select of columns) on the request's reader."""
+        return await self._reads.rows(query)
+
+    async def _entities(self, query: Select) -> Sequence[Any]:  # type: ignore[type-arg]
+        """ORM entities (a select of one mapped class) on the request's reader."""
+        return await self._reads.entities(query)
 
     async def _packages(self, client_ids: Sequence[int]) -> list[list[AttachedPackage]]:
         wanted = self._visible(client_ids)
@@ -141,7 +203,7 @@ class Loaders:
             SubAccount.reseller_id,
         )
         found: dict[int, list[SubAccount]] = defaultdict(list)
-        for (row,) in await self._rows(query) if wanted else []:
+        for row in await self._entities(query) if wanted else []:
             found[row.client_id].append(row)
         return [found.get(c, []) for c in client_ids]
 
@@ -152,41 +214,55 @@ class Loaders:
             Did.reseller_id,
         )
         found: dict[int, list[Did]] = defaultdict(list)
-        for (row,) in await self._rows(query) if wanted else []:
+        for row in await self._entities(query) if wanted else []:
             assert row.client_id is not None
             found[row.client_id].append(row)
         return [found.get(c, []) for c in client_ids]
 
-    async def _cdrs(self, keys: Sequence[CdrPageKey]) -> list[list[Cdr]]:
+    async def _cdrs(self, keys: Sequence[CdrPageKey]) -> list[list[CdrLine]]:
         """Each key's page (``limit + 1`` rows, to tell whether more exist), in one query
         per distinct (limit, before_id): a window numbers each client's CDRs, newest first."""
         groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
         for key in keys:
             if self._visible([key.client_id]):
                 groups[(key.limit, key.before_id)].append(key.client_id)
-        found: dict[CdrPageKey, list[Cdr]] = {}
+        found: dict[CdrPageKey, list[CdrLine]] = {}
         for (limit, before_id), client_ids in groups.items():
-            rank = func.row_number().over(
-                partition_by=col(Cdr.client_id), order_by=col(Cdr.id).desc()
-            )
-            inner = self._tenant(
-                select(col(Cdr.id), rank.label("rank")).where(col(Cdr.client_id).in_(client_ids)),
+            query = self._cdr_page(client_ids, limit, before_id)
+            for row in await self._rows(query):
+                found.setdefault(CdrPageKey(row.client_id, limit, before_id), []).append(row)
+        return [found.get(key, []) for key in keys]
+
+    def _cdr_page(
+        self, client_ids: list[int], limit: int, before_id: int | None
+    ) -> Select[Any]:
+        """``limit + 1`` CDRs of each client (ids below ``before_id``), newest first: for one
+        client a plain ``ORDER BY id DESC LIMIT``, for several a window numbering each
+        client's CDRs."""
+        if len(client_ids) == 1:
+            query = self._tenant(
+                select(*CDR_COLUMNS).where(col(Cdr.client_id) == client_ids[0]),
                 Cdr.reseller_id,
                 use_index=False,
             )
             if before_id is not None:
-                inner = inner.where(col(Cdr.id) < before_id)
-            ranked = inner.subquery()
-            query = (
-                select(Cdr)
-                .join(ranked, ranked.c.id == col(Cdr.id))
-                .where(ranked.c.rank <= limit + 1)
-                .order_by(col(Cdr.id).desc())
-            )
-            for (row,) in await self._rows(query):
-                assert row.client_id is not None
-                found.setdefault(CdrPageKey(row.client_id, limit, before_id), []).append(row)
-        return [found.get(key, []) for key in keys]
+                query = query.where(col(Cdr.id) < before_id)
+            return query.order_by(col(Cdr.id).desc()).limit(limit + 1)
+        rank = func.row_number().over(partition_by=col(Cdr.client_id), order_by=col(Cdr.id).desc())
+        inner = self._tenant(
+            select(col(Cdr.id), rank.label("rank")).where(col(Cdr.client_id).in_(client_ids)),
+            Cdr.reseller_id,
+            use_index=False,
+        )
+        if before_id is not None:
+            inner = inner.where(col(Cdr.id) < before_id)
+        ranked = inner.subquery()
+        return (
+            select(*CDR_COLUMNS)
+            .join(ranked, ranked.c.id == col(Cdr.id))
+            .where(ranked.c.rank <= limit + 1)
+            .order_by(col(Cdr.id).desc())
+        )
 
     async def _transactions(self, keys: Sequence[CdrPageKey]) -> list[list[LedgerLine]]:
         """Each key's page of ledger lines (newest first, ``limit + 1``), keyed by transaction
@@ -254,7 +330,7 @@ class Loaders:
             Statement.reseller_id,
         )
         found: dict[int, list[Statement]] = defaultdict(list)
-        for (row,) in await self._rows(query) if wanted else []:
+        for row in await self._entities(query) if wanted else []:
             found[row.client_id].append(row)
         return [found.get(c, []) for c in client_ids]
 
@@ -269,7 +345,7 @@ class Loaders:
             PackageVersion.reseller_id,
         )
         found: dict[int, list[PackageVersion]] = defaultdict(list)
-        for (row,) in await self._rows(query):
+        for row in await self._entities(query):
             found[row.package_id].append(row)
         return [found.get(p, []) for p in package_ids]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -16,6 +17,8 @@ from strawberry.types.unset import UnsetType
 from api.auth.authenticate import credential
 from api.graphql.context import Context
 from api.state import AppState
+
+_CONTEXT_KEY = "pulsebill.graphql_context"
 
 
 class PulsebillGraphQL(GraphQL[Context, None]):
@@ -36,6 +39,15 @@ class PulsebillGraphQL(GraphQL[Context, None]):
             return self.graphql_ide is not None and bool(self.should_render_graphql_ide(request))
         return bool(request.method == "POST")
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request; once its response is sent, end its reader transaction."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            context: Context | None = scope.get(_CONTEXT_KEY)
+            if context is not None:
+                await context.close()
+
     def _get_stream_transport_from_headers(self, headers: Any) -> None:
         return None  # no subscriptions over HTTP (multipart/SSE): websocket only
 
@@ -52,6 +64,7 @@ class PulsebillGraphQL(GraphQL[Context, None]):
             websocket=isinstance(request, WebSocket),
         )
         if not context.websocket:
+            request.scope[_CONTEXT_KEY] = context  # closed by ``__call__`` at the request's end
             context.token = credential(request)
             context.actor = await state.authenticator.actor_for_token(context.token)
         return context

@@ -181,7 +181,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -- setup ---------------------------------------------------------------------------
 
-    @initialize(soft_paid=st.integers(0, 40_000_000), hard_paid=st.integers(0, 40_000_000))
+    @initialize(
+        soft_paid=st.integers(0, 40_000_000),
+        # 16.5 units: exactly the setup, first month and DID fees (balance 0 after setup)
+        hard_paid=st.one_of(st.just(16_500_000), st.integers(0, 40_000_000)),
+    )
     def setup_world(self, soft_paid: int, hard_paid: int) -> None:
         self.run(lambda: self._setup(soft_paid, hard_paid))
 
@@ -482,12 +486,12 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert again.transaction_id == first.transaction_id
 
-    @rule(who=WHO)
-    def pay_up_to_one_unit(self, who: str) -> None:
-        """Bring the balance to exactly 1 micro-unit: lifts a hard suspension."""
+    @rule(who=WHO, level=st.sampled_from([0, 1]))
+    def pay_up_to(self, who: str, level: int) -> None:
+        """Pay up to exactly 0 (a hard client stays suspended) or 1 micro-unit (lifted)."""
         m = self.clients[who]
-        if m.balance < 1:
-            self.pay(who, 1 - m.balance, False)
+        if m.balance < level:
+            self.pay(who, level - m.balance, False)
 
     @rule(who=WHO, amount=AMOUNT, overdraft=st.booleans())
     def charge(self, who: str, amount: int, overdraft: bool) -> None:
@@ -506,11 +510,12 @@ class LedgerMachine(RuleBasedStateMachine):
         m.balance -= amount
         assert (moved.amount, moved.kind, moved.balance) == (amount, "charge", m.balance)
 
-    @rule(who=WHO, overdraft=st.booleans())
-    def charge_to_zero(self, who: str, overdraft: bool) -> None:
-        """Charge exactly the balance: a hard client lands on 0 and is suspended."""
-        if self.clients[who].balance > 0:
-            self.charge(who, self.clients[who].balance, overdraft)
+    @rule(who=WHO, level=st.sampled_from([0, 1]), overdraft=st.booleans())
+    def charge_down_to(self, who: str, level: int, overdraft: bool) -> None:
+        """Charge down to exactly 0 (a hard client is suspended) or 1 micro-unit (it is not)."""
+        m = self.clients[who]
+        if m.balance > level:
+            self.charge(who, m.balance - level, overdraft)
 
     # -- packages and billing ------------------------------------------------------------
 

@@ -16,20 +16,26 @@ from api.graphql.types.dids import Did
 from api.graphql.types.packages import Package
 from api.graphql.types.resellers import Reseller
 from api.services import clients, decks, dids, packages, resellers
+from api.services.access import client_filter, tenant_of
+from api.store.read_models import client_view_query
 
 ClientResult = Annotated[Client | NotFound, strawberry.union("ClientResult")]
 PackageResult = Annotated[Package | NotFound, strawberry.union("PackageResult")]
 
 
 async def client(info: Info, id: int) -> ClientResult:
-    """One client of the caller's tenant (a client may read only itself)."""
+    """One client of the caller's tenant (a client may read only itself): the access rules
+    of ``clients.get_client``, its query as columns on the request's shared reader."""
     context = info.context
+    actor = context.require()
     try:
-        view = await clients.get_client(context.services, context.require(), id)
+        tenant = tenant_of(actor)
+        own = client_filter(actor, id)
     except ServiceError as exc:
         problem = common_problem(exc)
         return problem if isinstance(problem, NotFound) else not_found("client")
-    return Client.from_domain(view)
+    rows = await context.reads.rows(client_view_query(tenant, id if own is None else own))
+    return Client.from_row(rows[0]) if rows else not_found("client")
 
 
 async def my_client(info: Info) -> Client:

@@ -8,7 +8,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.types.common import Money, utc
-from api.store.tables import Cdr as CdrRow
+from api.graphql.loaders import CdrLine
 
 
 @strawberry.type
@@ -61,8 +61,8 @@ class Cdr:
         return None if _is_client(info) else self._profit
 
     @classmethod
-    def from_row(cls, row: CdrRow, currency: str) -> Cdr:
-        assert row.id is not None
+    def from_row(cls, row: CdrLine, currency: str) -> Cdr:
+        """From a row of :data:`~api.graphql.loaders.CDR_COLUMNS`."""
         return cls(
             id=row.id,
             source=row.source,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 
 from api.graphql.context import Info
 from api.graphql.loaders import AttachedPackage, CdrPageKey
@@ -111,6 +113,31 @@ class Client:
             created_at=utc(view.created_at),
             closed_at=None if view.closed_at is None else utc(view.closed_at),
             currency=view.currency,
+        )
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Client:
+        """From a row of :data:`~api.store.read_models.CLIENT_VIEW_COLUMNS`."""
+        currency = row.currency
+        threshold = row.low_balance_threshold
+        return cls(
+            id=row.id,
+            name=row.name,
+            company=row.company,
+            email=row.email,
+            phone=row.phone,
+            address=row.address,
+            balance_type=BalanceType(row.balance_type),
+            billing_day=row.billing_day,
+            low_balance_threshold=Money.of(
+                row.default_threshold if threshold is None else threshold, currency
+            ),
+            status=row.status,
+            suspended=row.suspended,
+            balance=Money.of(int(row.balance), currency),
+            created_at=utc(row.created_at),
+            closed_at=None if row.closed_at is None else utc(row.closed_at),
+            currency=currency,
         )
 
     @strawberry.field
