@@ -127,7 +127,7 @@ def build_app(url: str, schema: str | None) -> Any:
     from api.graphql.loaders import CdrPageKey, Loaders
     from api.graphql.reads import RequestReads
     from api.services.access import tenant_of
-    from api.store.read_models import client_view_query
+    from api.store.read_models import CLIENT_VIEW, client_view_params
 
     published: list[float] = []
 
@@ -153,7 +153,8 @@ def build_app(url: str, schema: str | None) -> Any:
         client_id = int(request.path_params["id"])
         reads = RequestReads(state.engine)  # one reader per request, as the GraphQL view
         try:
-            view = (await reads.rows(client_view_query(tenant_of(actor), client_id)))[0]
+            params = client_view_params(tenant_of(actor), client_id)
+            view = (await reads.rows(CLIENT_VIEW, params))[0]
             loaders = Loaders(reads, actor)
             attached, cdrs = await asyncio.gather(
                 loaders.packages.load(client_id),
@@ -177,11 +178,16 @@ def build_app(url: str, schema: str | None) -> Any:
 def serve(url: str, schema: str | None, port: int) -> None:
     import uvicorn
 
+    from api.app import tune_gc
+
+    app = build_app(url, schema)
+    tune_gc()  # as ``pulsebill serve`` does
     uvicorn.run(
-        build_app(url, schema),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
+        access_log=False,
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",

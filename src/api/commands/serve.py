@@ -1,4 +1,5 @@
-"""``pulsebill serve [--dev] [--host H] [--port P]``: run the API under uvicorn."""
+"""``pulsebill serve [--dev] [--host H] [--port P] [--access-log]``: run the API under
+uvicorn (one worker; uvloop and httptools, access log off unless asked for)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,29 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--dev", action="store_true", help="GraphiQL and introspection on")
     parser.add_argument("--host", default=None, help="default: PULSEBILL_HOST or 127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="default: PULSEBILL_PORT or 8000")
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every request (off: it costs CPU)"
+    )
+    parser.add_argument("--log-level", default="info", help="uvicorn's log level (info)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, tune_gc
 
     settings = Settings.from_env(dev=args.dev)
+    app = create_app(settings)
+    tune_gc()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host or settings.host,
         port=args.port or settings.port,
         ws_max_size=settings.max_body_bytes,
-        log_level="info",
+        log_level=args.log_level,
+        access_log=args.access_log,
+        loop="uvloop",
+        http="httptools",
     )
     return 0

@@ -2,10 +2,10 @@
 
 Over HTTP a context is built per request (so are its DataLoaders and its one reader
 transaction, :class:`~api.graphql.reads.RequestReads`, lazily; the view closes it when the
-request ends). Over a websocket strawberry builds one context per *connection*: it therefore holds only the
-sessionmaker, the bus and the verified credential — never a session or loaders; the
-:class:`~api.graphql.hardening.SubscriptionsOnlyOverWebSocket` extension refuses queries
-and mutations there.
+request ends). Over a websocket strawberry builds one context per *connection*: it
+therefore holds only the sessionmaker, the bus and the verified credential — never a
+session or loaders; the :class:`~api.graphql.hardening.SubscriptionsOnlyOverWebSocket`
+extension refuses queries and mutations there.
 """
 
 from __future__ import annotations

@@ -11,19 +11,19 @@ The hot lists (CDRs, packages) select columns and return tuples, never ORM entit
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from api.domain.actor import Actor, Role
 from api.domain.ledger import AccountKind
-from api.graphql.reads import RequestReads
+from api.graphql.reads import AnyRow, AnySelect, RequestReads
 from api.store.tables import (
     Account,
     Cdr,
@@ -103,7 +103,7 @@ CDR_COLUMNS = (
 )
 """What the GraphQL ``Cdr`` shows: rows carry these names as attributes (``row.sell``)."""
 
-CdrLine = Row[Any]
+CdrLine = AnyRow
 """One CDR as :data:`CDR_COLUMNS` (a plain row, no ORM entity)."""
 
 
@@ -159,9 +159,31 @@ class Loaders:
         column = reseller_column if use_index else reseller_column + 0
         return query.where(column == self._actor.reseller_id)
 
-    async def _rows(self, query: Select) -> Sequence[Row[Any]]:  # type: ignore[type-arg]
+    async def _rows(
+        self,
+        query: Select,  # type: ignore[type-arg]
+        params: dict[str, Any] | None = None,
+    ) -> Sequence[AnyRow]:
         """Column rows (a Core select of columns) on the request's reader."""
-        return await self._reads.rows(query)
+        return await self._reads.rows(query, params)
+
+    def _prebuilt(self, name: str, build: Callable[[], AnySelect]) -> AnySelect:
+        """``build()`` limited to the caller's tenant (the ``tenant`` parameter), built once
+        per role kind: building a statement costs more than running these small reads."""
+        operator = self._actor.role is Role.OPERATOR
+        key = (name, operator)
+        query = _PREBUILT.get(key)
+        if query is None:
+            query = build()
+            if not operator:
+                query = query.where(_TENANT_COLUMNS[name] == bindparam("tenant"))
+            query = _PREBUILT[key] = query
+        return query
+
+    def _params(self, **params: Any) -> dict[str, Any]:
+        if self._actor.role is not Role.OPERATOR:
+            params["tenant"] = self._actor.reseller_id
+        return params
 
     async def _entities(self, query: Select) -> Sequence[Any]:  # type: ignore[type-arg]
         """ORM entities (a select of one mapped class) on the request's reader."""
@@ -169,26 +191,11 @@ class Loaders:
 
     async def _packages(self, client_ids: Sequence[int]) -> list[list[AttachedPackage]]:
         wanted = self._visible(client_ids)
-        query = self._tenant(
-            select(
-                col(ClientPackage.client_id),
-                col(Package.id),
-                col(Package.name),
-                col(Package.latest_version),
-                col(ClientPackage.free_minutes_used),
-                col(ClientPackage.attached_at),
-            )
-            .join(Package, col(Package.id) == col(ClientPackage.package_id))
-            .where(
-                col(ClientPackage.client_id).in_(wanted),
-                col(ClientPackage.detached_at).is_(None),
-            )
-            .order_by(col(ClientPackage.id)),
-            ClientPackage.reseller_id,
-        )
         found: dict[int, list[AttachedPackage]] = defaultdict(list)
-        for client_id, *rest in await self._rows(query) if wanted else []:
-            found[client_id].append(AttachedPackage(*rest))
+        if wanted:
+            query, params = self._prebuilt("packages", _packages_query), self._params(ids=wanted)
+            for row in await self._rows(query, params):
+                found[row[0]].append(AttachedPackage(*row[1:]))
         return [found.get(c, []) for c in client_ids]
 
     async def _sub_accounts(self, client_ids: Sequence[int]) -> list[list[SubAccount]]:
@@ -228,26 +235,21 @@ class Loaders:
                 groups[(key.limit, key.before_id)].append(key.client_id)
         found: dict[CdrPageKey, list[CdrLine]] = {}
         for (limit, before_id), client_ids in groups.items():
-            query = self._cdr_page(client_ids, limit, before_id)
-            for row in await self._rows(query):
+            if len(client_ids) == 1:
+                name = "cdrs" if before_id is None else "cdrs_before"
+                build = _cdrs_query if before_id is None else _cdrs_before_query
+                query = self._prebuilt(name, build)
+                params = self._params(client_id=client_ids[0], limit=limit + 1, before=before_id)
+                rows = await self._rows(query, params)
+            else:
+                rows = await self._rows(self._cdr_pages(client_ids, limit, before_id))
+            for row in rows:
                 found.setdefault(CdrPageKey(row.client_id, limit, before_id), []).append(row)
         return [found.get(key, []) for key in keys]
 
-    def _cdr_page(
-        self, client_ids: list[int], limit: int, before_id: int | None
-    ) -> Select[Any]:
-        """``limit + 1`` CDRs of each client (ids below ``before_id``), newest first: for one
-        client a plain ``ORDER BY id DESC LIMIT``, for several a window numbering each
-        client's CDRs."""
-        if len(client_ids) == 1:
-            query = self._tenant(
-                select(*CDR_COLUMNS).where(col(Cdr.client_id) == client_ids[0]),
-                Cdr.reseller_id,
-                use_index=False,
-            )
-            if before_id is not None:
-                query = query.where(col(Cdr.id) < before_id)
-            return query.order_by(col(Cdr.id).desc()).limit(limit + 1)
+    def _cdr_pages(self, client_ids: list[int], limit: int, before_id: int | None) -> AnySelect:
+        """``limit + 1`` CDRs of each client (ids below ``before_id``), newest first: a
+        window numbers each client's CDRs."""
         rank = func.row_number().over(partition_by=col(Cdr.client_id), order_by=col(Cdr.id).desc())
         inner = self._tenant(
             select(col(Cdr.id), rank.label("rank")).where(col(Cdr.client_id).in_(client_ids)),
@@ -313,7 +315,8 @@ class Loaders:
                 .where(ranked.c.rank <= limit + 1)
                 .order_by(ranked.c.tx.desc())
             )
-            for tx, client_id, kind, method, text, change, balance, at in await self._rows(query):
+            for row in await self._rows(query):
+                tx, client_id, kind, method, text, change, balance, at = row
                 line = LedgerLine(
                     int(tx), int(client_id), kind, method, text, int(change), int(balance), at
                 )
@@ -356,3 +359,45 @@ class Loaders:
             Client.reseller_id,
         )
         return {row[0] for row in await self._rows(query)}
+
+
+def _packages_query() -> AnySelect:
+    return (
+        select(
+            col(ClientPackage.client_id),
+            col(Package.id),
+            col(Package.name),
+            col(Package.latest_version),
+            col(ClientPackage.free_minutes_used),
+            col(ClientPackage.attached_at),
+        )
+        .join(Package, col(Package.id) == col(ClientPackage.package_id))
+        .where(
+            col(ClientPackage.client_id).in_(bindparam("ids", expanding=True)),
+            col(ClientPackage.detached_at).is_(None),
+        )
+        .order_by(col(ClientPackage.id))
+    )
+
+
+def _cdrs_query() -> AnySelect:
+    """One client's newest ``limit`` CDRs (the common page: one client, no cursor)."""
+    return (
+        select(*CDR_COLUMNS)
+        .where(col(Cdr.client_id) == bindparam("client_id"))
+        .order_by(col(Cdr.id).desc())
+        .limit(bindparam("limit"))
+    )
+
+
+def _cdrs_before_query() -> AnySelect:
+    return _cdrs_query().where(col(Cdr.id) < bindparam("before"))
+
+
+_TENANT_COLUMNS: dict[str, Any] = {
+    "packages": col(ClientPackage.reseller_id),
+    # ``+ 0``: SQLite must not prefer the tenant's index over the client's (see ``_tenant``)
+    "cdrs": col(Cdr.reseller_id) + 0,
+    "cdrs_before": col(Cdr.reseller_id) + 0,
+}
+_PREBUILT: dict[tuple[str, bool], AnySelect] = {}

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from api.app import create_app
 from api.auth.passwords import Passwords
+from api.graphql.reads import sync_reader
 from api.settings import Settings
 from api.state import AppState
 from tests.conftest import Database
@@ -58,11 +59,18 @@ async def api(database: Database) -> AsyncIterator[Api]:
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    # the application engine, and the inline SQLite reader of request reads (api.graphql.reads)
+    engines = [database.engine.sync_engine]
+    inline = sync_reader(database.engine)
+    if inline is not None:
+        engines.append(inline)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
                 yield Api(states[0], http, statements)
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)

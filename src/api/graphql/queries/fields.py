@@ -17,7 +17,7 @@ from api.graphql.types.packages import Package
 from api.graphql.types.resellers import Reseller
 from api.services import clients, decks, dids, packages, resellers
 from api.services.access import client_filter, tenant_of
-from api.store.read_models import client_view_query
+from api.store.read_models import CLIENT_VIEW, client_view_params
 
 ClientResult = Annotated[Client | NotFound, strawberry.union("ClientResult")]
 PackageResult = Annotated[Package | NotFound, strawberry.union("PackageResult")]
@@ -34,7 +34,8 @@ async def client(info: Info, id: int) -> ClientResult:
     except ServiceError as exc:
         problem = common_problem(exc)
         return problem if isinstance(problem, NotFound) else not_found("client")
-    rows = await context.reads.rows(client_view_query(tenant, id if own is None else own))
+    params = client_view_params(tenant, id if own is None else own)
+    rows = await context.reads.rows(CLIENT_VIEW, params)
     return Client.from_row(rows[0]) if rows else not_found("client")
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.types.common import Money, utc
 from api.graphql.loaders import CdrLine
+from api.graphql.types.common import Money, utc
 
 
 @strawberry.type

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
-from sqlalchemy import Row
 
 from api.graphql.context import Info
 from api.graphql.loaders import AttachedPackage, CdrPageKey
+from api.graphql.reads import AnyRow
 from api.graphql.types.cdrs import Cdr
 from api.graphql.types.common import (
     DEFAULT_PAGE,
@@ -116,7 +115,7 @@ class Client:
         )
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Client:
+    def from_row(cls, row: AnyRow) -> Client:
         """From a row of :data:`~api.store.read_models.CLIENT_VIEW_COLUMNS`."""
         currency = row.currency
         threshold = row.low_balance_threshold

@@ -1,0 +1,120 @@
+"""The benchmark query ("a client with balance, package and its last 20 CDRs") runs in one
+reader transaction of exactly three SELECTs, gives its connection back, and answers the
+same as the services; the inline SQLite reader cannot write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from api.domain.actor import Actor
+from api.graphql.reads import RequestReads, sync_reader
+from api.services import clients
+from api.store.read_models import CLIENT_VIEW, client_view_params
+from tests.api.graphql.conftest import Api
+from tests.api.graphql.helpers import PAY, SUBMIT_CDR, cdr, world
+from tests.conftest import Database
+
+BENCH_QUERY = """query($id: Int!) { client(id: $id) { ... on Client {
+  id name balance { amount currency } suspended packages { name latestVersion }
+  cdrs(first: 20) { edges { node { id number startedAt duration sell { amount } } } }
+} } }"""
+
+
+def _kinds(statements: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for statement in statements:
+        word = statement.lstrip().split(None, 1)[0].upper()
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _checked_out(database: Database) -> int:
+    inline = sync_reader(database.engine)
+    pools: list[Any] = [database.engine.sync_engine.pool]
+    if inline is not None:
+        pools.append(inline.pool)
+    return sum(pool.checkedout() for pool in pools)
+
+
+async def test_the_benchmark_query_is_three_selects_in_one_reader(
+    api: Api, database: Database
+) -> None:
+    w = await world(api)
+    for n in range(25):
+        rated = await api.data(SUBMIT_CDR, w.a.reseller, cdr=cdr(f"c-{n}", w.a_line))
+        assert rated["submitCdr"]["__typename"] == "CdrRating"
+    await api.data(BENCH_QUERY, w.a.reseller, id=w.a_client)  # warm: token cached
+    api.statements.clear()
+    data = await api.data(BENCH_QUERY, w.a.reseller, id=w.a_client)
+    client = data["client"]
+    assert client["packages"] == [{"name": "Basic", "latestVersion": 1}]
+    assert len(client["cdrs"]["edges"]) == 20
+    assert client["cdrs"]["edges"][0]["node"]["id"] > client["cdrs"]["edges"][-1]["node"]["id"]
+    kinds = _kinds(api.statements)
+    assert kinds.get("SELECT") == 3, api.statements  # client, packages, CDR page
+    assert set(kinds) <= {"SELECT", "BEGIN"}, api.statements  # nothing else, nothing written
+    assert kinds.get("BEGIN", 0) <= 1, api.statements  # one reader transaction (SQLite)
+    assert _checked_out(database) == 0  # the connection went back at the request's end
+
+
+async def test_a_page_after_a_cursor_and_a_client_reading_itself(api: Api) -> None:
+    w = await world(api)
+    for n in range(5):
+        await api.data(SUBMIT_CDR, w.a.reseller, cdr=cdr(f"c-{n}", w.a_line))
+    query = """query($id: Int!, $after: String) { client(id: $id) { __typename
+      ... on Client { cdrs(first: 2, after: $after) {
+        edges { node { id } } pageInfo { hasNextPage endCursor } } } } }"""
+    ids: list[int] = []
+    after = None
+    for _ in range(4):
+        page = (await api.data(query, w.a.reseller, id=w.a_client, after=after))["client"]
+        ids += [e["node"]["id"] for e in page["cdrs"]["edges"]]
+        after = page["cdrs"]["pageInfo"]["endCursor"]
+        if not page["cdrs"]["pageInfo"]["hasNextPage"]:
+            break
+    assert len(ids) == 5
+    assert ids == sorted(ids, reverse=True)
+    own = await api.data(query, w.portal, id=w.a_client)
+    assert len(own["client"]["cdrs"]["edges"]) == 2
+    other = await api.data(query, w.portal, id=w.a_other)
+    assert other["client"]["__typename"] == "NotFound"
+    foreign = await api.data(query, w.a.reseller, id=w.b_client)
+    assert foreign["client"]["__typename"] == "NotFound"
+
+
+async def test_the_client_read_model_equals_the_service(api: Api) -> None:
+    w = await world(api)
+    await api.data(PAY, w.a.reseller, c=w.a_client, a="2.5")
+    actor = Actor.reseller(w.a.reseller_id)
+    for client_id in (w.a_client, w.a_other):
+        view = await clients.get_client(api.state.services, actor, client_id)
+        reads = RequestReads(api.state.engine)
+        try:
+            (row,) = await reads.rows(CLIENT_VIEW, client_view_params(w.a.reseller_id, client_id))
+        finally:
+            await reads.close()
+        assert (row.id, row.name, row.status) == (view.id, view.name, view.status)
+        assert (int(row.balance), row.currency) == (view.balance, view.currency)
+        threshold = row.default_threshold
+        if row.low_balance_threshold is not None:
+            threshold = row.low_balance_threshold
+        assert threshold == view.low_balance_threshold
+        assert (row.balance_type, row.billing_day, row.suspended) == (
+            view.balance_type,
+            view.billing_day,
+            view.suspended,
+        )
+
+
+async def test_the_inline_sqlite_reader_cannot_write(api: Api, database: Database) -> None:
+    if database.backend != "sqlite":
+        pytest.skip("PostgreSQL request reads use the application engine")
+    reads = RequestReads(api.state.engine)
+    try:
+        with pytest.raises(Exception, match="readonly"):
+            await reads.rows(text("CREATE TABLE nope (x INTEGER)"))
+    finally:
+        await reads.close()
