@@ -57,6 +57,16 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def require_postgres() -> None:
+    """Fail the test (``CI=true``) or skip it (a developer's machine) without PostgreSQL."""
+    problem = postgres_problem()
+    if problem is None:
+        return
+    if in_ci():
+        pytest.fail(f"{problem}; CI=true requires the PostgreSQL tests to run")
+    pytest.skip(f"{problem}; set CI=true to make this a failure")
+
+
 @dataclass(frozen=True)
 class Database:
     """One isolated test database: its engine, session factory and backend name."""
@@ -101,11 +111,7 @@ async def _create_sqlite(directory: Path) -> Database:
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A fresh, empty database with every table, on each backend in turn."""
     if request.param == "postgresql":
-        problem = postgres_problem()
-        if problem is not None:
-            if in_ci():
-                pytest.fail(f"{problem}; CI=true requires the PostgreSQL tests to run")
-            pytest.skip(f"{problem}; set CI=true to make this a failure")
+        require_postgres()
         db = await _create_postgres()
         try:
             yield db

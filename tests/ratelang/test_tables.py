@@ -67,3 +67,19 @@ def test_longest_match_equals_naive_search(prefixes: set[str], numbers: list[str
         candidates = [p for p in prefixes if number.startswith(p)]
         expected = max(candidates, key=len) if candidates else None
         assert table.longest_match(number) == (None if expected is None else (expected, expected))
+
+
+@given(
+    prefixes=st.sets(st.text(alphabet="0123459a", min_size=1, max_size=11), max_size=80),
+    numbers=st.lists(st.text(alphabet="0123459a", max_size=15), max_size=40),
+)
+def test_head_and_short_indexes_equal_naive_search(prefixes: set[str], numbers: list[str]) -> None:
+    """Long and short prefixes, numbers of every length, and a non-digit that the indexes
+    cannot enumerate: every lookup path agrees with a brute-force search."""
+    table = PrefixTable((p, p) for p in prefixes)
+    probes = numbers + [p + tail for p in prefixes for tail in ("", "0", "00000", "a1")]
+    probes += [p[:-1] for p in prefixes]
+    for number in probes:
+        candidates = [p for p in prefixes if number.startswith(p)]
+        expected = max(candidates, key=len) if candidates else None
+        assert table.longest_match(number) == (None if expected is None else (expected, expected))

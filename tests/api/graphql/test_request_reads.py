@@ -109,9 +109,9 @@ async def test_the_client_read_model_equals_the_service(api: Api) -> None:
         )
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # PostgreSQL reads are async
 async def test_the_inline_sqlite_reader_cannot_write(api: Api, database: Database) -> None:
-    if database.backend != "sqlite":
-        pytest.skip("PostgreSQL request reads use the application engine")
+    assert database.backend == "sqlite"
     reads = RequestReads(api.state.engine)
     try:
         with pytest.raises(Exception, match="readonly"):

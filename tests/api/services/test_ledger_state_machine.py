@@ -23,8 +23,9 @@ import tempfile
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -67,8 +68,7 @@ from tests.conftest import (
     _create_postgres,
     _create_sqlite,
     _drop_postgres,
-    in_ci,
-    postgres_problem,
+    require_postgres,
 )
 
 T = TypeVar("T")
@@ -125,9 +125,10 @@ class LedgerMachine(RuleBasedStateMachine):
     sent = Bundle("sent")
     keys = Bundle("payment_keys")
 
-    def __init__(self, backend: str) -> None:
+    backend: ClassVar[str] = "sqlite"
+
+    def __init__(self) -> None:
         super().__init__()
-        self.backend = backend
         self.loop = asyncio.new_event_loop()
         self.tmp = tempfile.TemporaryDirectory(prefix="pb-ledger-sm-")
         try:
@@ -446,8 +447,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert summary.duplicates == len(batch) - len(fresh)
         assert summary.rated + summary.unrated == len(fresh)
         results = [
-            self.run(lambda c=c: cdrs.get_cdr(self.ctx, self.a, c.source, c.call_id))  # type: ignore[misc]
-            for c in fresh
+            self.run(partial(cdrs.get_cdr, self.ctx, self.a, c.source, c.call_id)) for c in fresh
         ]
         before = m.balance
         out = [self._check_fresh(m, c, r) for c, r in zip(fresh, results, strict=True)]
@@ -597,7 +597,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def model_balances_match_the_services(self) -> None:
         for who, m in self.clients.items():
-            view = self.run(lambda m=m: clients.get_client(self.ctx, self.a, m.id))  # type: ignore[misc]
+            view = self.run(partial(clients.get_client, self.ctx, self.a, m.id))
             assert view.balance == m.balance, (who, view.balance, m.balance)
             assert view.suspended == is_suspended(m.balance_type, m.balance), (who, view)
             if m.balance_type == "hard":
@@ -625,7 +625,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for attachment_id, used in found:
             assert 0 <= used <= self.free_minutes, (attachment_id, used)
         for who, m in self.clients.items():
-            views = self.run(lambda m=m: list_attachments(self.ctx, self.a, m.id))  # type: ignore[misc]
+            views = self.run(partial(list_attachments, self.ctx, self.a, m.id))
             assert [v.id for v in views] == ([] if m.attachment is None else [m.attachment])
             if not views:
                 continue
@@ -678,28 +678,29 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.run(self._snapshot_other) == self.other_snapshot
 
 
-def _run(backend: str, max_examples: int, steps: int) -> None:
-    run_state_machine_as_test(
-        lambda: LedgerMachine(backend),
-        settings=settings(
-            max_examples=max_examples,
-            stateful_step_count=steps,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+class SqliteLedgerMachine(LedgerMachine):
+    backend = "sqlite"
+
+
+class PostgresLedgerMachine(LedgerMachine):
+    backend = "postgresql"
+
+
+# Both backends together take ~10 s on 2 cores; a failing run then shrinks for minutes.
+SETTINGS = settings(
+    max_examples=12,
+    stateful_step_count=15,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def test_ledger_state_machine_sqlite() -> None:
-    _run("sqlite", max_examples=12, steps=15)
+    run_state_machine_as_test(SqliteLedgerMachine, settings=SETTINGS)
 
 
 @pytest.mark.postgres
 def test_ledger_state_machine_postgresql() -> None:
-    problem = postgres_problem()
-    if problem is not None:
-        if in_ci():
-            pytest.fail(f"{problem}; CI=true requires the PostgreSQL tests to run")
-        pytest.skip(f"{problem}; set CI=true to make this a failure")
-    _run("postgresql", max_examples=12, steps=15)
+    require_postgres()
+    run_state_machine_as_test(PostgresLedgerMachine, settings=SETTINGS)
