@@ -43,7 +43,7 @@ def analyse(rule_file: ast.RuleFile, deck: Deck | None = None) -> Analysis:
     report = _Report(rule_file)
     index = DeckIndex(deck) if deck is not None else None
     names: dict[str, ast.Package] = {}
-    packages = []
+    packages: list[CompiledPackage] = []
     for package in rule_file.packages:
         first = names.setdefault(package.name.text, package)
         if first is not package:
@@ -54,9 +54,18 @@ def analyse(rule_file: ast.RuleFile, deck: Deck | None = None) -> Analysis:
                 len(package.name.text) + 2,
             )
         before = len(report.errors)
-        _check_package(package, report)
+        # Build first: when that succeeds every value is valid (build converts each value
+        # with the same function that _check_values tries), so only the package's structure
+        # is left to check, and no value is converted twice. When it fails, check every
+        # value to report each problem at its word.
+        try:
+            compiled: CompiledPackage | None = build(package)
+        except ValueError:  # a ValueProblem, or a duplicate prefix (reported below)
+            compiled = None
+        _check_package(package, report, values_checked=compiled is not None)
         if len(report.errors) == before:
-            compiled = build(package)
+            if compiled is None:
+                compiled = build(package)
             packages.append(compiled)
             for finding in lint(compiled, index):
                 report.warning(finding.at, finding.message, finding.hint, finding.length)
@@ -99,12 +108,14 @@ class _Report:
             self.error(word.at, problem.message, problem.hint, len(word.text))
 
 
-def _check_package(package: ast.Package, report: _Report) -> None:
+def _check_package(package: ast.Package, report: _Report, values_checked: bool = False) -> None:
+    """Report the package's errors; ``values_checked``: every value is known to be valid."""
     if not package.name.text.strip():
         report.error(package.name.at, "a package needs a name", 'e.g. package "Basic" { ... }', 2)
     seen: dict[str, ast.Directive] = {}
     for directive in package.directives:
-        _check_values(directive, report)
+        if not values_checked:
+            _check_values(directive, report)
         if isinstance(directive, ast.Unknown):
             continue
         identity = _identity(directive)
