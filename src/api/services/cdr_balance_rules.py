@@ -1,0 +1,83 @@
+"""Suspension and low-balance flags of clients charged for calls, with their events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from api.domain.balance_rules import flags_after
+from api.domain.errors import NotFound
+from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
+from api.store.bulk import RawConnection
+from api.store.tables import Reseller
+from api.store.unit_of_work import UnitOfWork
+
+
+async def apply_balance_rules(
+    uow: UnitOfWork,
+    raw: RawConnection,
+    tenant: int,
+    balances: dict[int, int],
+    at: datetime,
+    *,
+    known: tuple[Any, ...] | None = None,
+    reseller: tuple[str, int] | None = None,
+) -> None:
+    """Suspension and low-balance flags of clients at their new balances, with the events
+    (see :mod:`api.services.client_money`); read after the balance update (locks held)."""
+    rows = [known] if known is not None else await raw.client_flags(sorted(balances))
+    changes = balance_rules(
+        tenant, reseller or await reseller_terms(uow, tenant), rows, balances, at, uow.emit
+    )
+    await raw.set_client_flags(changes)
+
+
+def balance_rules(
+    tenant: int,
+    reseller: tuple[str, int],
+    rows: Sequence[tuple[Any, ...]],
+    balances: dict[int, int],
+    at: datetime,
+    emit: Callable[[Event], None],
+) -> list[tuple[bool, bool, int]]:
+    """The flag changes ((suspended, alerted, client id) rows) of clients (``rows`` of
+    (id, balance type, own threshold, suspended, alerted)) at their new balances; the
+    events go to ``emit``."""
+    currency, default_threshold = reseller
+    changes: list[tuple[bool, bool, int]] = []
+    for client_id, balance_type, own_threshold, suspended, alerted in rows:
+        balance = balances[client_id]
+        threshold = own_threshold if own_threshold is not None else default_threshold
+        flags = flags_after(
+            balance_type,
+            balance,
+            threshold,
+            suspended=bool(suspended),
+            low_balance_alerted=bool(alerted),
+        )
+        if (flags.suspended, flags.low_balance_alerted) != (bool(suspended), bool(alerted)):
+            changes.append((flags.suspended, flags.low_balance_alerted, client_id))
+        emit(BalanceChanged(tenant, client_id, balance, currency, at))
+        if flags.low_balance_alert:
+            emit(LowBalance(tenant, client_id, balance, threshold, currency, at))
+        if flags.suspension_changed:
+            emit(SuspensionChanged(tenant, client_id, flags.suspended, at))
+    return changes
+
+
+async def reseller_terms(uow: UnitOfWork, tenant: int) -> tuple[str, int]:
+    """The reseller's (currency, default low-balance threshold); :class:`NotFound`."""
+    row = (
+        await uow.session.execute(
+            select(col(Reseller.currency), col(Reseller.low_balance_threshold)).where(
+                col(Reseller.id) == tenant
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("reseller", tenant)
+    return str(row[0]), int(row[1])

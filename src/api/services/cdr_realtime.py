@@ -1,0 +1,332 @@
+"""The real-time path: one CDR per transaction, one query to read, as few statements as
+the backend allows to write.
+
+:func:`rate_fast` runs on a pooled driver connection outside the session
+(:mod:`api.store.realtime`); when it cannot finish alone (package or deck not cached yet,
+a stored duplicate, no such reseller) the caller takes :func:`rate_one`, the same reads,
+ratings and writes inside a unit of work. A stored twin raises
+:class:`~api.store.cdr_writes.DuplicateCdr`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.domain.call_postings import call_transaction
+from api.domain.errors import NotFound
+from api.domain.ledger import TenantAccounts
+from api.events import Event
+from api.services.call_lines import Line
+from api.services.call_rating import (
+    NO_DECK,
+    NO_PACKAGE,
+    UNKNOWN_DID,
+    UNKNOWN_SUB_ACCOUNT,
+    CallRater,
+    make_bundle,
+    rated_row,
+    safe_digits,
+)
+from api.services.cdr_balance_rules import apply_balance_rules, balance_rules
+from api.services.cdr_views import result_view, row_view
+from api.services.context import ServicesContext
+from api.services.decks import deck_by_version
+from api.services.packages import compiled_version
+from api.services.views import CdrInput, CdrResult
+from api.store.bulk import COL, PostgresRaw, raw_connection
+from api.store.cdr_resolve import ResolvedCall, resolve_call
+from api.store.cdr_writes import SqliteCallWrite, write_call_postgres, write_call_sqlite
+from api.store.db_errors import as_sqlalchemy_error, driver_errors
+from api.store.realtime import PostgresTransaction, realtime_transaction
+from api.store.tables import Cdr
+from api.store.unit_of_work import UnitOfWork
+from ratelang.model import CompiledPackage, Deck, Direction
+from ratelang.pricing import price
+from ratelang.rating import Call, DidPrice, RatingError
+
+Accounts = tuple[int, int, int, int]  # client, reseller revenue, reseller, operator revenue
+
+
+async def rate_fast(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult | None:
+    """Rate and store one CDR on a pooled driver connection, without a session; ``None``
+    when it cannot finish alone (the caller then takes :func:`rate_one`)."""
+    engine = ctx.sessionmaker.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):  # pragma: no cover - sessionmaker without engine
+        return None
+    now = ctx.now()
+    digits = safe_digits(cdr.number)
+    try:
+        async with realtime_transaction(engine) as tx:
+            postgres = isinstance(tx, PostgresTransaction)
+            call = await resolve_call(
+                tx.begin_fetch,
+                postgres,
+                tenant,
+                cdr.source,
+                cdr.call_id,
+                cdr.sub_account,
+                digits or "",
+            )
+            if call is None or call.existing is not None:
+                return None
+            rater = CallRater(ctx, None, tenant, now, tx.when)
+            row: list[Any]
+            sell = cost = 0
+            line = _line(call)
+            if line is None:
+                row = rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT)
+            elif (
+                call.attachment_id is None
+                or call.version_id is None
+                or call.stored_cycle is None
+                or call.stored_used is None
+            ):
+                row = rater.unrated(cdr, line, None, NO_PACKAGE)
+            elif call.deck_version is None:
+                row = rater.unrated(cdr, line, None, NO_DECK)
+            else:
+                package = ctx.packages.get(call.version_id)
+                deck = ctx.decks.get(call.deck_version)
+                if package is None or deck is None:
+                    return None
+                _attach(
+                    line, call.attachment_id, call.version_id, call.stored_cycle, call.stored_used
+                )
+                row, sell, cost = _price_with(rater, cdr, line, digits, package, deck, call)
+            money = bool(sell or cost) and row[10] == "rated"
+            accounts = call.ledger_accounts() if money else None
+            bundles = _changed_bundles(rater)
+            deltas = _call_deltas(tenant, row, accounts, sell, cost)
+            description = _description(cdr)
+            events: list[Event] = []
+            reseller = (str(call.currency), int(call.default_threshold))
+            client_id = call.client_id
+            if isinstance(tx, PostgresTransaction):
+                raw = PostgresRaw(tx.driver)
+                cdr_id, balance = await write_call_postgres(
+                    raw.fetch, tenant, row, bundles, _client_account(accounts), deltas,
+                    description, now,
+                )  # fmt: skip
+                if money and sell and client_id is not None and balance is not None:
+                    flags = await raw.client_flags([client_id])
+                    changes = balance_rules(
+                        tenant, reseller, flags, {client_id: balance}, now, events.append
+                    )
+                    await raw.set_client_flags(changes)
+                await tx.commit()
+            else:
+                changes = []
+                expected = None
+                if accounts is not None and client_id is not None:  # a call with money
+                    if call.balance is None:
+                        raise LookupError(f"the account of client {client_id} is missing")
+                    expected = int(call.balance) + deltas.get(accounts[0], 0)
+                    if sell:
+                        known = (
+                            client_id, call.balance_type, call.own_threshold, call.suspended,
+                            call.alerted,
+                        )  # fmt: skip
+                        changes = balance_rules(
+                            tenant, reseller, [known], {client_id: expected}, now, events.append
+                        )
+                work = SqliteCallWrite(
+                    tenant, client_id, description, tx.when(now), row, deltas,
+                    call.client_account, expected, [(u, tx.date(c), a) for u, c, a in bundles],
+                    changes,
+                )  # fmt: skip
+                cdr_id = await tx.finish(work)
+    except driver_errors() as exc:
+        raise as_sqlalchemy_error(exc, "real-time CDR") from exc
+    ctx.bus.publish_all(events)
+    return row_view(cdr_id, row)
+
+
+async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrInput) -> CdrResult:
+    """Rate and store one CDR inside ``uow`` (loading a package or deck not cached yet);
+    a CDR stored before is returned as a duplicate."""
+    now = ctx.now()
+    raw = await raw_connection(uow.session)
+    postgres = raw.backend == "postgresql"
+    digits = safe_digits(cdr.number)
+    call = await resolve_call(
+        raw.fetch, postgres, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or ""
+    )
+    if call is None:
+        raise NotFound("reseller", tenant)
+    reseller = (str(call.currency), int(call.default_threshold))
+    if call.existing is not None:
+        found = await uow.session.get(Cdr, call.existing)
+        assert found is not None
+        return result_view(found, duplicate=True)
+    rater = CallRater(ctx, uow, tenant, now, raw.when)
+    row: list[Any]
+    sell = cost = 0
+    line = _line(call)
+    if line is None:
+        row = rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT)
+    elif (
+        call.attachment_id is None
+        or call.version_id is None
+        or call.stored_cycle is None
+        or call.stored_used is None
+    ):
+        row = rater.unrated(cdr, line, None, NO_PACKAGE)
+    elif call.deck_version is None:
+        row = rater.unrated(cdr, line, None, NO_DECK)
+    else:
+        _attach(line, call.attachment_id, call.version_id, call.stored_cycle, call.stored_used)
+        row, sell, cost = await _price_one(
+            ctx, uow, rater, cdr, line, digits, call.deck_version, call
+        )
+    money = bool(sell or cost) and row[10] == "rated"
+    accounts = call.ledger_accounts() if money else None
+    bundles = _changed_bundles(rater)
+    deltas = _call_deltas(tenant, row, accounts, sell, cost)
+    client_account = _client_account(accounts)
+    if postgres:
+        cdr_id, balance = await write_call_postgres(
+            raw.fetch, tenant, row, bundles, client_account, deltas, _description(cdr), now
+        )
+    else:
+        cdr_id, balance = await write_call_sqlite(
+            raw, tenant, row, bundles, client_account, deltas, _description(cdr), now
+        )
+    client_id = call.client_id
+    if money and sell and client_id is not None and balance is not None:
+        known = (
+            None
+            if postgres
+            else (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
+        )
+        await apply_balance_rules(
+            uow, raw, tenant, {client_id: balance}, now, known=known, reseller=reseller
+        )
+    return row_view(cdr_id, row)
+
+
+def _line(call: ResolvedCall) -> Line | None:
+    """The live sub account's line, without its attachment; ``None``: no such sub account."""
+    if (
+        call.sub_account_id is None
+        or call.client_id is None
+        or call.balance_type is None
+        or call.billing_day is None
+    ):
+        return None
+    return Line(
+        call.sub_account_id, call.client_id, call.balance_type, call.billing_day, False,
+        call.own_package,
+    )  # fmt: skip
+
+
+def _attach(
+    line: Line, attachment_id: int, version_id: int, stored_cycle: date | str, stored_used: int
+) -> None:
+    """Give the line its attachment (SQLite returns the cycle start as text)."""
+    line.attachment_id, line.version_id = attachment_id, version_id
+    line.cycle_start = (
+        date.fromisoformat(stored_cycle) if isinstance(stored_cycle, str) else stored_cycle
+    )
+    line.free_minutes_used = stored_used
+
+
+def _changed_bundles(rater: CallRater) -> list[tuple[int, date, int]]:
+    return [(b.used, b.cycle_start, b.attachment_id) for b in rater.bundles.values() if b.changed]
+
+
+def _description(cdr: CdrInput) -> str:
+    return f"call {cdr.source}/{cdr.call_id}"[:500]
+
+
+def _client_account(accounts: Accounts | None) -> int | None:
+    return None if accounts is None else accounts[0]
+
+
+def _call_deltas(
+    tenant: int, row: list[Any], accounts: Accounts | None, sell: int, cost: int
+) -> dict[int, int]:
+    """Account id → amount of the call's ``call`` transaction; none without money."""
+    if accounts is None:
+        return {}
+    client_account, revenue, reseller, operator = accounts
+    draft = call_transaction(
+        TenantAccounts(client_account, 0, revenue, reseller, operator),
+        sell=sell,
+        cost=cost,
+        reseller_id=tenant,
+        client_id=row[COL["client_id"]],
+    )
+    return {p.account_id: int(p.amount) for p in draft.postings()}
+
+
+async def _price_one(
+    ctx: ServicesContext,
+    uow: UnitOfWork,
+    rater: CallRater,
+    cdr: CdrInput,
+    line: Line,
+    digits: str | None,
+    deck_version: str,
+    call: ResolvedCall,
+) -> tuple[list[Any], int, int]:
+    assert line.version_id is not None
+    package = ctx.packages.get(line.version_id) or await compiled_version(ctx, uow, line.version_id)
+    deck = ctx.decks.get(deck_version) or await deck_by_version(ctx, uow, deck_version)
+    if deck is None:
+        return rater.unrated(cdr, line, None, NO_DECK), 0, 0
+    return _price_with(rater, cdr, line, digits, package, deck, call)
+
+
+def _price_with(
+    rater: CallRater,
+    cdr: CdrInput,
+    line: Line,
+    digits: str | None,
+    package: CompiledPackage,
+    deck: Deck,
+    call: ResolvedCall,
+) -> tuple[list[Any], int, int]:
+    bundle = make_bundle(line, package, rater.now.date())
+    rater.bundles[bundle.attachment_id] = bundle
+    did_id = call.did_id
+    direction = Direction.OUTBOUND
+    price_of_did = None
+    on_net: frozenset[str] = frozenset()
+    if cdr.direction == "inbound":
+        direction = Direction.INBOUND
+        if digits is not None:
+            if (
+                did_id is None
+                or call.did_client != line.client_id
+                or call.did_price is None
+                or call.did_cost is None
+            ):
+                return rater.unrated(cdr, line, None, UNKNOWN_DID), 0, 0
+            price_of_did = DidPrice(int(call.did_price), int(call.did_cost))
+    elif digits is not None and did_id is not None and package.on_net_free:
+        on_net = frozenset((digits,))
+    left = max(0, bundle.allowance - bundle.used)
+    priced_call = Call(cdr.number, cdr.duration, direction, left, on_net, price_of_did)
+    try:
+        r = price(priced_call, package, deck)
+    except RatingError as exc:
+        reason = f"{exc.reason.value}: {exc.message}"[:500]
+        kept_did = did_id if price_of_did is not None else None
+        return rater.unrated(cdr, line, kept_did, reason), 0, 0
+    if r.free_minutes_used:
+        bundle.used += r.free_minutes_used
+        bundle.changed = True
+    row = rated_row(
+        rater.tenant,
+        cdr,
+        line,
+        did_id if price_of_did is not None else None,
+        r,
+        deck.version,
+        rater.when,
+        rater.now,
+    )
+    return row, r.sell, r.cost
