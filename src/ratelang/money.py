@@ -8,7 +8,7 @@ A call charge is rounded exactly once, with :func:`round_ratio`, from the exact 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ratelang.types import Micros
@@ -34,11 +34,11 @@ class Rounding:
 
     digits: int = 4
     mode: RoundingMode = RoundingMode.HALF_UP
+    quantum: Micros = field(init=False, repr=False, compare=False)
+    """The smallest step of a rounded amount, in micro-units (computed once)."""
 
-    @property
-    def quantum(self) -> Micros:
-        """The smallest step of a rounded amount, in micro-units."""
-        return int(10 ** (SCALE_DIGITS - self.digits))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quantum", 10 ** (SCALE_DIGITS - self.digits))
 
 
 DEFAULT_ROUNDING = Rounding()
@@ -70,6 +70,9 @@ def round_ratio(numerator: int, denominator: int, rounding: Rounding = DEFAULT_R
     if denominator <= 0:
         raise ValueError("denominator must be positive")
     step = denominator * rounding.quantum
+    if numerator >= 0 and rounding.mode is RoundingMode.HALF_UP:  # the usual case, fast
+        quotient, remainder = divmod(numerator, step)
+        return (quotient + (2 * remainder >= step)) * rounding.quantum
     negative = numerator < 0
     quotient, remainder = divmod(abs(numerator), step)
     if remainder:

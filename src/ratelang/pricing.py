@@ -178,10 +178,10 @@ def _digits(number: str) -> Digits:
 
 
 def _entry(deck: Deck, digits: Digits) -> DeckEntry:
-    entry = deck.lookup(digits)
-    if entry is None:
-        raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
-    return entry
+    match = deck.entries.longest_match(digits)
+    if match is not None:
+        return match[1]
+    raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
 
 
 def _sell_rate(
@@ -250,7 +250,7 @@ def _in_free_zone(
     return (
         (nanp and package.zone_usa_canada is not None)
         or country in package.zone_countries
-        or package.zone_prefixes.longest_match(digits) is not None
+        or (bool(package.zone_prefixes) and package.zone_prefixes.longest_match(digits) is not None)
     )
 
 
