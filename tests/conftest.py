@@ -123,3 +123,21 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
             yield db
         finally:
             await db.engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on PostgreSQL, so that a summary shows the backend was used."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        reports = terminalreporter.stats.get(outcome, [])
+        counts[outcome] = sum(
+            1
+            for report in reports
+            if getattr(report, "when", "call") in {"call", "setup"}
+            and "postgresql" in getattr(report, "nodeid", "")
+        )
+    if any(counts.values()):
+        url = make_url(postgres_url())
+        where = f"{url.host}:{url.port or 5432}/{url.database}"
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+        terminalreporter.write_line(f"PostgreSQL tests at {where}: {shown}")
