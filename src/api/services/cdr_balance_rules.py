@@ -6,14 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from api.domain.balance_rules import flags_after
 from api.domain.errors import NotFound
 from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.store.bulk import RawConnection
-from api.store.tables import Reseller
+from api.store.resellers import ResellerRepository
 from api.store.unit_of_work import UnitOfWork
 
 
@@ -71,13 +68,7 @@ def balance_rules(
 
 async def reseller_terms(uow: UnitOfWork, tenant: int) -> tuple[str, int]:
     """The reseller's (currency, default low-balance threshold); :class:`NotFound`."""
-    row = (
-        await uow.session.execute(
-            select(col(Reseller.currency), col(Reseller.low_balance_threshold)).where(
-                col(Reseller.id) == tenant
-            )
-        )
-    ).first()
-    if row is None:
+    terms = await ResellerRepository(uow.session).terms(tenant)
+    if terms is None:
         raise NotFound("reseller", tenant)
-    return str(row[0]), int(row[1])
+    return terms

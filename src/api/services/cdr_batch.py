@@ -11,9 +11,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from api.domain.call_postings import call_transaction
 from api.domain.ledger import AccountKind, TenantAccounts, TransactionKind
 from api.services.call_rating import CallRater
@@ -21,7 +18,6 @@ from api.services.cdr_balance_rules import apply_balance_rules, reseller_terms
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
 from api.store.bulk import TRANSACTION_ID, RawConnection, raw_connection
-from api.store.tables import Account
 from api.store.unit_of_work import UnitOfWork
 
 INSERT_CHUNK = 2_000  # CDR rows priced while the previous chunk is being written
@@ -170,16 +166,4 @@ async def _account_ids(
     uow: UnitOfWork, tenant: int, clients: Sequence[int]
 ) -> tuple[dict[AccountKind, int], dict[int, int]]:
     shared = await uow.accounts.reseller_account_ids(tenant)
-    client_accounts: dict[int, int] = {}
-    for start in range(0, len(clients), 5000):
-        rows = await uow.session.execute(
-            select(col(Account.client_id), col(Account.id)).where(
-                col(Account.reseller_id) == tenant,
-                col(Account.kind) == AccountKind.CLIENT.value,
-                col(Account.client_id).in_(clients[start : start + 5000]),
-            )
-        )
-        for client_id, account_id in rows:
-            if client_id is not None and account_id is not None:
-                client_accounts[client_id] = account_id
-    return shared, client_accounts
+    return shared, await uow.accounts.client_account_ids_of(tenant, clients)

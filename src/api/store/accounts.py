@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from api.domain.errors import InsufficientBalance
 from api.domain.ledger import RESELLER_ACCOUNT_KINDS, AccountKind, TenantAccounts
+from api.store.bulk import IN_CHUNK
 from api.store.tables import Account
 
 
@@ -53,6 +54,25 @@ class AccountRepository:
         return {
             client_id: id_ for client_id, id_ in rows if client_id is not None and id_ is not None
         }
+
+    async def client_account_ids_of(
+        self, reseller_id: int, client_ids: Sequence[int]
+    ) -> dict[int, int]:
+        """Client id → its account id, for the reseller's clients among ``client_ids``
+        (one query per :data:`IN_CHUNK` ids)."""
+        found: dict[int, int] = {}
+        for start in range(0, len(client_ids), IN_CHUNK):
+            rows = await self.session.execute(
+                select(col(Account.client_id), col(Account.id)).where(
+                    col(Account.reseller_id) == reseller_id,
+                    col(Account.kind) == AccountKind.CLIENT.value,
+                    col(Account.client_id).in_(client_ids[start : start + IN_CHUNK]),
+                )
+            )
+            for client_id, account_id in rows:
+                if client_id is not None and account_id is not None:
+                    found[client_id] = account_id
+        return found
 
     async def tenant_accounts(self, reseller_id: int, client_id: int) -> TenantAccounts:
         """The accounts a client's money moves between."""
