@@ -66,7 +66,8 @@ RULES = """package "Bench" {
 }
 """
 QUERY = """query($id: Int!) { client(id: $id) { ... on Client {
-  id name balance { amount currency } suspended packages { name latestVersion }
+  id name balance { amount currency } suspended
+  packages { edges { node { name latestVersion } } }
   cdrs(first: 20) { edges { node { id number startedAt duration sell { amount } } } }
 } } }"""
 
@@ -165,7 +166,12 @@ def build_app(url: str, schema: str | None) -> Any:
         return JSONResponse({
             "id": view.id, "name": view.name, "suspended": view.suspended,
             "balance": {"amount": str(view.balance), "currency": view.currency},
-            "packages": [{"name": p.name, "latestVersion": p.latest_version} for p in attached],
+            "packages": {
+                "edges": [
+                    {"node": {"name": p.name, "latestVersion": p.latest_version}}
+                    for p in attached
+                ]
+            },
             "cdrs": [{"id": c.id, "number": c.number, "startedAt": c.started_at.isoformat(),
                       "duration": c.duration, "sell": str(c.sell)} for c in cdrs[:20]],
         })  # fmt: skip

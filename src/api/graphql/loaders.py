@@ -48,6 +48,9 @@ class AttachedPackage:
     latest_version: int
     free_minutes_used: int
     attached_at: datetime
+    attachment_id: int = 0
+    """The ``client_packages`` row's id: the order and cursor of ``Client.packages``
+    (0 where no list is paged, e.g. the result of ``attachPackage``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +373,7 @@ def _packages_query() -> AnySelect:
             col(Package.latest_version),
             col(ClientPackage.free_minutes_used),
             col(ClientPackage.attached_at),
+            col(ClientPackage.id),
         )
         .join(Package, col(Package.id) == col(ClientPackage.package_id))
         .where(

@@ -8,13 +8,17 @@ from tests.api.graphql.helpers import (
     PACKAGE,
     PAY,
     PUBLISH,
+    SUB_ACCOUNT,
     client_with_package,
     seed,
 )
 
 CLIENTS_WITH_BALANCES = """
 { clients(first: 100) {
-    edges { node { id name balance { amount currency } suspended packages { name } } }
+    edges { node { id name balance { amount currency } suspended
+                   packages(first: 100) { edges { node { name } } }
+                   subAccounts(first: 100) { edges { node { username } } }
+                   dids(first: 100) { edges { node { number } } } } }
     pageInfo { hasNextPage endCursor }
 } }"""
 
@@ -28,7 +32,9 @@ async def test_publish_create_pay_and_list(api: Api) -> None:
     assert paid["amount"] == {"amount": "10.50", "currency": "USD"}
     data = await api.data(CLIENTS_WITH_BALANCES, tenant.reseller)
     node = data["clients"]["edges"][0]["node"]
-    assert node["packages"] == [{"name": "Basic"}]
+    assert node["packages"] == {"edges": [{"node": {"name": "Basic"}}]}
+    assert node["subAccounts"] == {"edges": []}
+    assert node["dids"] == {"edges": []}
     assert node["balance"]["amount"] == "9.50"  # 10.50 paid, 1.00 setup fee
 
 
@@ -49,11 +55,17 @@ async def test_clients_with_balances_and_packages_is_not_n_plus_one(api: Api) ->
     few = await api.data(CLIENTS_WITH_BALANCES, tenant.reseller)
     counted = len([s for s in api.statements if s.lstrip().upper().startswith("SELECT")])
     for n in range(8, 30):
-        await api.data(CREATE_CLIENT, tenant.reseller, input={"name": f"c{n}"})
+        made = await api.data(CREATE_CLIENT, tenant.reseller, input={"name": f"c{n}"})
+        if n % 4 == 0:  # some clients with lines: still one batch for all of them
+            made_id = made["createClient"]["id"]
+            await api.data(SUB_ACCOUNT, tenant.reseller, c=made_id, u=f"line-{n}")
     api.statements.clear()
     many = await api.data(CLIENTS_WITH_BALANCES, tenant.reseller)
     assert len(many["clients"]["edges"]) == 29 > len(few["clients"]["edges"])
+    lines = [e for c in many["clients"]["edges"] for e in c["node"]["subAccounts"]["edges"]]
+    assert len(lines) == 6
     selects = [s for s in api.statements if s.lstrip().upper().startswith("SELECT")]
+    # clients, then one batch each for packages, sub accounts and DIDs
     assert len(selects) == counted <= 4, selects
 
 

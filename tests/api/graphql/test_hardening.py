@@ -10,7 +10,7 @@ from api.graphql.hardening import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.graphql.schema import sdl
 from api.services import clients
 from tests.api.graphql.conftest import Api
-from tests.api.graphql.helpers import seed
+from tests.api.graphql.helpers import CREATE_CLIENT, seed
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -95,6 +95,11 @@ async def test_pages_are_capped_at_100(api: Api) -> None:
     tenant = await seed(api)
     body = await api.post("{ clients(first: 101) { edges { node { id } } } }", tenant.reseller)
     assert _message(body) == "first must be between 1 and 100"
+    await api.data(CREATE_CLIENT, tenant.reseller, input={"name": "capped"})
+    for field in ("packages", "subAccounts", "dids"):  # the lists nested in a client too
+        nested = "{ clients { edges { node { %s(first: 101) { edges { cursor } } } } } }"
+        body = await api.post(nested % field, tenant.reseller)
+        assert _message(body) == "first must be between 1 and 100", field
 
 
 def test_committed_sdl_is_current() -> None:

@@ -4,7 +4,7 @@ statements, deck versions, DIDs, and the reports (GraphQL and CSV)."""
 from __future__ import annotations
 
 from tests.api.graphql.conftest import Api
-from tests.api.graphql.helpers import PACKAGE, PUBLISH, SUBMIT_CDR, cdr, world
+from tests.api.graphql.helpers import PACKAGE, PUBLISH, SUB_ACCOUNT, SUBMIT_CDR, cdr, world
 
 MY_CLIENT = """
 { myClient {
@@ -12,7 +12,7 @@ MY_CLIENT = """
     transactions(first: 10) { edges { node { kind change { amount } balance { amount } } } }
     cdrs(first: 2) { edges { node { callId sell { amount } cost { amount } } }
                      pageInfo { hasNextPage } }
-    dids { number }
+    dids { edges { node { number } } }
     statements { edges { node { id } } }
 } }"""
 
@@ -135,3 +135,34 @@ async def test_csv_reports_need_a_bearer_token(api: Api) -> None:
     assert (
         await api.http.get(profit, headers={"Authorization": f"Bearer {w.portal}"})
     ).status_code == 403
+
+
+async def test_a_clients_lines_and_dids_page_with_cursors(api: Api) -> None:
+    w = await world(api)
+    for n in range(4):
+        await api.data(SUB_ACCOUNT, w.a.reseller, c=w.a_client, u=f"extra-{n}")
+    query = """query($c: Int!, $after: String) { client(id: $c) { ... on Client {
+      subAccounts(first: 2, after: $after) { edges { node { id username } }
+                                             pageInfo { hasNextPage endCursor } }
+      packages(first: 1) { edges { cursor node { name } } pageInfo { hasNextPage } }
+      dids(first: 1) { edges { node { number } } pageInfo { hasNextPage endCursor } }
+    } } }"""
+    names: list[str] = []
+    ids: list[int] = []
+    after = None
+    for _ in range(5):
+        got = (await api.data(query, w.a.reseller, c=w.a_client, after=after))["client"]
+        lines = got["subAccounts"]
+        names += [e["node"]["username"] for e in lines["edges"]]
+        ids += [e["node"]["id"] for e in lines["edges"]]
+        after = lines["pageInfo"]["endCursor"]
+        if not lines["pageInfo"]["hasNextPage"]:
+            break
+    assert names == ["alice-line", "extra-0", "extra-1", "extra-2", "extra-3"]
+    assert ids == sorted(ids)
+    assert [e["node"]["name"] for e in got["packages"]["edges"]] == ["Basic"]
+    assert got["packages"]["pageInfo"]["hasNextPage"] is False
+    assert got["dids"] == {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    bad_cursor = 'query($c: Int!) { client(id: $c) { ... on Client { dids(after: "nope")'
+    bad = await api.post(bad_cursor + " { edges { cursor } } } } }", w.a.reseller, c=w.a_client)
+    assert bad["errors"][0]["message"] == "invalid cursor"

@@ -17,6 +17,7 @@ from api.graphql.types.common import (
     Money,
     Page,
     connection,
+    paginate,
     paginate_desc,
     utc,
 )
@@ -42,6 +43,7 @@ class ClientPackage:
     latest_version: int
     free_minutes_used: int
     attached_at: datetime
+    attachment_id: strawberry.Private[int]
 
     @classmethod
     def from_domain(cls, row: AttachedPackage) -> ClientPackage:
@@ -51,6 +53,7 @@ class ClientPackage:
             latest_version=row.latest_version,
             free_minutes_used=row.free_minutes_used,
             attached_at=utc(row.attached_at),
+            attachment_id=row.attachment_id,
         )
 
 
@@ -140,19 +143,33 @@ class Client:
         )
 
     @strawberry.field
-    async def packages(self, info: Info) -> list[ClientPackage]:
+    async def packages(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[ClientPackage]:
+        """Attached packages in the order they were attached, at most 100 per page."""
+        page = Page.of(first, after)
         rows = await info.context.loaders.packages.load(self.id)
-        return [ClientPackage.from_domain(r) for r in rows]
+        items = [ClientPackage.from_domain(r) for r in rows]
+        return paginate(items, page, lambda p: p.attachment_id)
 
     @strawberry.field
-    async def sub_accounts(self, info: Info) -> list[SubAccount]:
+    async def sub_accounts(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[SubAccount]:
+        """Lines by id, at most 100 per page."""
+        page = Page.of(first, after)
         rows = await info.context.loaders.sub_accounts.load(self.id)
-        return [SubAccount.from_row(r) for r in rows]
+        return paginate([SubAccount.from_row(r) for r in rows], page, lambda s: s.id)
 
     @strawberry.field
-    async def dids(self, info: Info) -> list[Did]:
+    async def dids(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> Connection[Did]:
+        """Assigned DIDs by id, at most 100 per page."""
+        page = Page.of(first, after)
         rows = await info.context.loaders.dids.load(self.id)
-        return [Did.from_domain(_did_view(r), self.currency) for r in rows]
+        items = [Did.from_domain(_did_view(r), self.currency) for r in rows]
+        return paginate(items, page, lambda d: d.id)
 
     @strawberry.field
     async def cdrs(
