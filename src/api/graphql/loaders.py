@@ -166,9 +166,12 @@ class Loaders:
         self,
         query: Select,  # type: ignore[type-arg]
         params: dict[str, Any] | None = None,
+        *,
+        static: bool = False,
     ) -> Sequence[AnyRow]:
-        """Column rows (a Core select of columns) on the request's reader."""
-        return await self._reads.rows(query, params)
+        """Column rows (a Core select of columns) on the request's reader; ``static``: a
+        statement built once (:meth:`_prebuilt`)."""
+        return await self._reads.rows(query, params, static=static)
 
     def _prebuilt(self, name: str, build: Callable[[], AnySelect]) -> AnySelect:
         """``build()`` limited to the caller's tenant (the ``tenant`` parameter), built once
@@ -197,7 +200,7 @@ class Loaders:
         found: dict[int, list[AttachedPackage]] = defaultdict(list)
         if wanted:
             query, params = self._prebuilt("packages", _packages_query), self._params(ids=wanted)
-            for row in await self._rows(query, params):
+            for row in await self._rows(query, params, static=True):
                 found[row[0]].append(AttachedPackage(*row[1:]))
         return [found.get(c, []) for c in client_ids]
 
@@ -243,7 +246,7 @@ class Loaders:
                 build = _cdrs_query if before_id is None else _cdrs_before_query
                 query = self._prebuilt(name, build)
                 params = self._params(client_id=client_ids[0], limit=limit + 1, before=before_id)
-                rows = await self._rows(query, params)
+                rows = await self._rows(query, params, static=True)
             else:
                 rows = await self._rows(self._cdr_pages(client_ids, limit, before_id))
             for row in rows:

@@ -20,6 +20,11 @@ them off. The connection is ``query_only``: a write through it fails.
 engine; statements run one at a time under a lock (DataLoaders dispatch concurrently, a
 connection runs one statement at a time).
 
+**Hot statements** (``rows(..., static=True)``: module constants) skip SQLAlchemy's
+execution: compiled once (:mod:`api.store.compiled_select`), they run on the driver's
+connection, ``sqlite3`` or ``asyncpg``; the others run through SQLAlchemy. On PostgreSQL a
+reader sees each statement's own snapshot (READ COMMITTED) either way.
+
 Never write through it. Over a websocket there is no request scope: nothing here is used.
 """
 
@@ -34,6 +39,7 @@ from sqlalchemy import Connection, Engine, Executable, Row, Select, create_engin
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from api.store.compiled_select import compile_select
 from api.store.engine import READ_ONLY_OPTIONS, SQLITE_BUSY_TIMEOUT_S
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -93,10 +99,6 @@ def _build_sync_reader(engine: AsyncEngine) -> Engine | None:
         cursor.execute("PRAGMA query_only = ON")  # a reader: any write fails
         cursor.close()
 
-    @event.listens_for(reader, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")  # deferred: a WAL snapshot, never the write lock
-
     return reader
 
 
@@ -106,6 +108,7 @@ class RequestReads:
     __slots__ = (
         "_connection",
         "_engine",
+        "_asyncpg",
         "_lock",
         "_session",
         "_sync",
@@ -122,6 +125,7 @@ class RequestReads:
         self._connection: AsyncConnection | None = None
         self._session: AsyncSession | None = None
         self._lock: asyncio.Lock | None = None
+        self._asyncpg = engine.dialect.driver == "asyncpg"
         self.statements = 0  # executed so far (tests and benchmarks count them)
 
     @property
@@ -129,14 +133,26 @@ class RequestReads:
         return self._connection is not None or self._sync_connection is not None
 
     async def rows(
-        self, query: Executable, params: dict[str, Any] | None = None
+        self, query: Executable, params: dict[str, Any] | None = None, *, static: bool = False
     ) -> Sequence[AnyRow]:
-        """All rows of ``query`` (a Core select of columns) in the request's transaction."""
+        """All rows of ``query`` (a Core select of columns) in the request's transaction.
+        ``static``: ``query`` is built once (a module constant); on SQLite files it then runs
+        compiled on the ``sqlite3`` connection (:mod:`api.store.compiled_select`)."""
         self.statements += 1
         if self._sync is not None:
-            return self._inline().execute(query, params).all()
+            inline = self._inline()
+            if static and isinstance(query, Select):
+                compiled = compile_select(query, "sqlite")
+                if compiled is not None:
+                    return compiled.run_sqlite(inline.connection.driver_connection, params)
+            return inline.execute(query, params).all()
         async with self._locked():
             connection = self._connection or await self._open()
+            if static and self._asyncpg and isinstance(query, Select):
+                compiled = compile_select(query, "postgresql")
+                if compiled is not None:
+                    raw = await connection.get_raw_connection()
+                    return await compiled.run_asyncpg(raw.driver_connection, params)
             return (await connection.execute(query, params)).all()
 
     async def entities(self, query: Executable) -> Sequence[Any]:
@@ -159,7 +175,12 @@ class RequestReads:
         if connection is None:
             assert self._sync is not None
             connection = self._sync_connection = self._sync.connect()
-            connection.begin()
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            # Deferred: a WAL snapshot, never the write lock. Sent on the driver connection:
+            # SQLAlchemy's own autobegin is bookkeeping only (``isolation_level = None``),
+            # and the pool's reset on return (a rollback) ends it.
+            raw.execute("BEGIN")
         return connection
 
     def _locked(self) -> asyncio.Lock:

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from api.graphql import hardening
 from api.graphql import subscriptions as subs
 from api.graphql.errors import log_unexpected
+from api.graphql.executor import PlainFieldExecutor
 from api.graphql.mutations import billing as billing_m
 from api.graphql.mutations import calls as calls_m
 from api.graphql.mutations import login as login_m
@@ -95,6 +96,7 @@ def build_schema(*, dev: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         config=CONFIG,
         extensions=hardening.extensions(dev=dev),
+        execution_context_class=PlainFieldExecutor,
     )
 
 

@@ -59,18 +59,37 @@ async def api(database: Database) -> AsyncIterator[Api]:
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    # the application engine, and the inline SQLite reader of request reads (api.graphql.reads)
-    engines = [database.engine.sync_engine]
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    def log_queries(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if "traced" not in record.info:  # once per pooled connection
+            record.info["traced"] = True
+            dbapi_connection.driver_connection.add_query_logger(
+                lambda query: statements.append(query.query)
+            )
+
+    # Every statement, wherever it is sent from: hot reads go straight to the driver
+    # (api.store.compiled_select), so asyncpg's query logger and sqlite3's trace callback
+    # see them; SQLAlchemy's event sees the application engine's SQLite statements.
+    postgres = database.backend == "postgresql"
+    app_engine = database.engine.sync_engine
+    if postgres:
+        event.listen(app_engine, "checkout", log_queries)
+    else:
+        event.listen(app_engine, "before_cursor_execute", count)
     inline = sync_reader(database.engine)
     if inline is not None:
-        engines.append(inline)
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
+        event.listen(inline, "connect", trace)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
                 yield Api(states[0], http, statements)
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
+        if postgres:
+            event.remove(app_engine, "checkout", log_queries)
+        else:
+            event.remove(app_engine, "before_cursor_execute", count)
+        if inline is not None:
+            event.remove(inline, "connect", trace)

@@ -4,13 +4,14 @@ and writers never wait for readers; DID money is in its owner's currency."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
 from api.domain.actor import Actor
-from api.graphql.hardening import CACHE_SIZE
 from api.services import resellers
 from api.services.context import ServicesContext
 from api.store.engine import read_session
@@ -70,18 +71,29 @@ async def test_a_read_only_unit_of_work_refuses_events(ctx: ServicesContext) -> 
             uow.emit(object())  # type: ignore[arg-type]
 
 
-async def test_repeated_documents_hit_the_validation_cache(api: Api) -> None:
-    from strawberry.extensions.validation_cache import _get_validate_cache
+async def test_repeated_documents_are_validated_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.graphql import hardening
+
+    validated: list[object] = []
+    real = hardening.validate_document
+
+    def counting(*args: Any) -> Any:
+        validated.append(args[1])
+        return real(*args)
 
     tenant = await seed(api)
-    query = "query { reseller { id name } }"
-    await api.data(query, tenant.reseller)
-    before = _get_validate_cache(CACHE_SIZE).cache_info()
-    for _ in range(3):
+    monkeypatch.setattr(hardening, "validate_document", counting)
+    query = f"query {{ reseller {{ id name }} }} # {uuid.uuid4()}"  # a document new to the caches
+    for _ in range(4):
         await api.data(query, tenant.reseller)
-    after = _get_validate_cache(CACHE_SIZE).cache_info()
-    assert after.hits - before.hits == 3
-    assert after.misses == before.misses
+    assert len(validated) == 1
+    invalid = f"query {{ reseller {{ nope }} }} # {uuid.uuid4()}"
+    for _ in range(2):
+        response = await api.post(invalid, tenant.reseller)
+        assert "nope" in response["errors"][0]["message"]
+    assert len(validated) == 2
 
 
 async def test_did_money_is_in_the_owning_reseller_currency(api: Api) -> None:

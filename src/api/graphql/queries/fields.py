@@ -35,7 +35,7 @@ async def client(info: Info, id: int) -> ClientResult:
         problem = common_problem(exc)
         return problem if isinstance(problem, NotFound) else not_found("client")
     params = client_view_params(tenant, id if own is None else own)
-    rows = await context.reads.rows(CLIENT_VIEW, params)
+    rows = await context.reads.rows(CLIENT_VIEW, params, static=True)
     return Client.from_row(rows[0]) if rows else not_found("client")
 
 
