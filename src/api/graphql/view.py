@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -33,6 +35,14 @@ class PulsebillGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
             max_subscriptions_per_connection=20,
         )
+
+    def encode_json(self, data: object) -> str:
+        """The response as compact JSON text: orjson (a tenth of json's CPU on a page of
+        CDRs); the standard encoder only for what orjson refuses (an int over 64 bits)."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     def is_request_allowed(self, request: Any) -> bool:
         if request.method == "GET":
