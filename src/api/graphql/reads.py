@@ -35,21 +35,20 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Engine, Executable, Row, Select, create_engine, event
+from sqlalchemy import Connection, Executable, Row, Select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from api.store.compiled_select import compile_select
 from api.store.engine import READ_ONLY_OPTIONS, SQLITE_BUSY_TIMEOUT_S
+from api.store.sqlite_readers import SqliteReader, SqliteReaders
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
-SYNC_POOL_SIZE = 32
-"""Idle inline SQLite readers kept; more are opened when needed (never waited for: a wait
-would block the event loop)."""
-
-_sync_readers: weakref.WeakKeyDictionary[AsyncEngine, Engine | None] = weakref.WeakKeyDictionary()
+_sync_readers: weakref.WeakKeyDictionary[AsyncEngine, SqliteReaders | None] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
@@ -60,56 +59,43 @@ def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     return bind
 
 
-def sync_reader(engine: AsyncEngine) -> Engine | None:
-    """The synchronous reader engine of a SQLite-file ``engine`` (built once), else ``None``."""
+def sync_reader(engine: AsyncEngine) -> SqliteReaders | None:
+    """The inline readers of a SQLite-file ``engine`` (built once), else ``None``."""
     try:
         return _sync_readers[engine]
     except KeyError:
-        reader = _sync_readers[engine] = _build_sync_reader(engine)
-        return reader
+        readers = _sync_readers[engine] = _build_sync_readers(engine)
+        return readers
 
 
 def dispose_sync_reader(engine: AsyncEngine) -> None:
     """Close the inline reader connections of ``engine`` (at application shutdown)."""
-    reader = _sync_readers.pop(engine, None)
-    if reader is not None:
-        reader.dispose()
+    readers = _sync_readers.pop(engine, None)
+    if readers is not None:
+        readers.dispose()
 
 
-def _build_sync_reader(engine: AsyncEngine) -> Engine | None:
+def _build_sync_readers(engine: AsyncEngine) -> SqliteReaders | None:
     url = engine.url
     database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
-        return None
-    if "memory" in str(url.query.get("mode", "")):
-        return None
-    reader = create_engine(
-        url.set(drivername="sqlite+pysqlite"),
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
-        pool_size=SYNC_POOL_SIZE,
-        max_overflow=-1,
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"} or url.query:
+        return None  # in memory, or options only SQLAlchemy's URL knows: through aiosqlite
+    return SqliteReaders(
+        database,
+        busy_timeout_s=SQLITE_BUSY_TIMEOUT_S,
         hide_parameters=engine.sync_engine.hide_parameters,
     )
-
-    @event.listens_for(reader, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA query_only = ON")  # a reader: any write fails
-        cursor.close()
-
-    return reader
 
 
 class RequestReads:
     """``await reads.rows(select(...))`` — on the request's single reader connection."""
 
     __slots__ = (
+        "_asyncpg",
         "_connection",
         "_engine",
-        "_asyncpg",
         "_lock",
+        "_reader",
         "_session",
         "_sync",
         "_sync_connection",
@@ -120,6 +106,7 @@ class RequestReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sync = sync_reader(engine)
+        self._reader: SqliteReader | None = None
         self._sync_connection: Connection | None = None
         self._sync_session: Session | None = None
         self._connection: AsyncConnection | None = None
@@ -130,7 +117,7 @@ class RequestReads:
 
     @property
     def opened(self) -> bool:
-        return self._connection is not None or self._sync_connection is not None
+        return self._connection is not None or self._reader is not None
 
     async def rows(
         self, query: Executable, params: dict[str, Any] | None = None, *, static: bool = False
@@ -140,12 +127,11 @@ class RequestReads:
         compiled on the ``sqlite3`` connection (:mod:`api.store.compiled_select`)."""
         self.statements += 1
         if self._sync is not None:
-            inline = self._inline()
             if static and isinstance(query, Select):
                 compiled = compile_select(query, "sqlite")
                 if compiled is not None:
-                    return compiled.run_sqlite(inline.connection.driver_connection, params)
-            return inline.execute(query, params).all()
+                    return compiled.run_sqlite(self._inline_reader().raw, params)
+            return self._inline().execute(query, params).all()
         async with self._locked():
             connection = self._connection or await self._open()
             if static and self._asyncpg and isinstance(query, Select):
@@ -170,17 +156,24 @@ class RequestReads:
                 self._session = AsyncSession(bind=opened, expire_on_commit=False)
             return (await self._session.scalars(query)).all()
 
+    def _inline_reader(self) -> SqliteReader:
+        reader = self._reader
+        if reader is None:
+            assert self._sync is not None
+            reader = self._sync.acquire()
+            try:
+                reader.begin()
+            except BaseException:
+                self._sync.release(reader)
+                raise
+            self._reader = reader
+        return reader
+
     def _inline(self) -> Connection:
+        """SQLAlchemy's connection on the request's reader (same transaction)."""
         connection = self._sync_connection
         if connection is None:
-            assert self._sync is not None
-            connection = self._sync_connection = self._sync.connect()
-            raw = connection.connection.driver_connection
-            assert raw is not None
-            # Deferred: a WAL snapshot, never the write lock. Sent on the driver connection:
-            # SQLAlchemy's own autobegin is bookkeeping only (``isolation_level = None``),
-            # and the pool's reset on return (a rollback) ends it.
-            raw.execute("BEGIN")
+            connection = self._sync_connection = self._inline_reader().connect()
         return connection
 
     def _locked(self) -> asyncio.Lock:
@@ -203,6 +196,7 @@ class RequestReads:
         """End the reader transaction (a rollback) and give the connection back."""
         sync_session, self._sync_session = self._sync_session, None
         sync_connection, self._sync_connection = self._sync_connection, None
+        reader, self._reader = self._reader, None
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
         try:
@@ -211,7 +205,14 @@ class RequestReads:
             if session is not None:
                 await session.close()
         finally:
-            if sync_connection is not None:
-                sync_connection.close()  # rolls the reader transaction back
-            if connection is not None:
-                await connection.close()
+            try:
+                if sync_connection is not None:
+                    sync_connection.close()  # no reset: the reader's transaction is ours
+                if reader is not None:
+                    reader.end()
+            finally:
+                if reader is not None:
+                    assert self._sync is not None
+                    self._sync.release(reader)  # closed instead if its transaction is open
+                if connection is not None:
+                    await connection.close()

@@ -59,7 +59,7 @@ async def api(database: Database) -> AsyncIterator[Api]:
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    def trace(dbapi_connection: Any, _record: Any) -> None:
+    def trace(dbapi_connection: Any) -> None:
         dbapi_connection.set_trace_callback(statements.append)
 
     def log_queries(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
@@ -80,7 +80,7 @@ async def api(database: Database) -> AsyncIterator[Api]:
         event.listen(app_engine, "before_cursor_execute", count)
     inline = sync_reader(database.engine)
     if inline is not None:
-        event.listen(inline, "connect", trace)
+        inline.on_connect.append(trace)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -92,4 +92,4 @@ async def api(database: Database) -> AsyncIterator[Api]:
         else:
             event.remove(app_engine, "before_cursor_execute", count)
         if inline is not None:
-            event.remove(inline, "connect", trace)
+            inline.on_connect.remove(trace)

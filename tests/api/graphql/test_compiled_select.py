@@ -65,11 +65,17 @@ async def _both_ways(
     """(SQLAlchemy's rows, the compiled statement's rows) on one connection."""
     compiled = compile_select(query, database.backend)
     assert compiled is not None
-    reader = sync_reader(database.engine)
-    if reader is not None:
-        with reader.connect() as connection:
-            raw = connection.connection.driver_connection
-            return connection.execute(query, params).all(), compiled.run_sqlite(raw, params)
+    readers = sync_reader(database.engine)
+    if readers is not None:
+        reader = readers.acquire()
+        try:
+            reader.begin()
+            with reader.connect() as connection:
+                expected = connection.execute(query, params).all()
+            return expected, compiled.run_sqlite(reader.raw, params)
+        finally:
+            reader.end()
+            readers.release(reader)
     async with database.engine.connect() as connection:
         expected = (await connection.execute(query, params)).all()
         raw = (await connection.get_raw_connection()).driver_connection
