@@ -92,6 +92,7 @@ class RequestReads:
 
     __slots__ = (
         "_asyncpg",
+        "_driver",
         "_connection",
         "_engine",
         "_lock",
@@ -113,6 +114,7 @@ class RequestReads:
         self._session: AsyncSession | None = None
         self._lock: asyncio.Lock | None = None
         self._asyncpg = engine.dialect.driver == "asyncpg"
+        self._driver: Any = None  # the asyncpg connection under ``_connection``
         self.statements = 0  # executed so far (tests and benchmarks count them)
 
     @property
@@ -137,8 +139,9 @@ class RequestReads:
             if static and self._asyncpg and isinstance(query, Select):
                 compiled = compile_select(query, "postgresql")
                 if compiled is not None:
-                    raw = await connection.get_raw_connection()
-                    return await compiled.run_asyncpg(raw.driver_connection, params)
+                    if self._driver is None:
+                        self._driver = (await connection.get_raw_connection()).driver_connection
+                    return await compiled.run_asyncpg(self._driver, params)
             return (await connection.execute(query, params)).all()
 
     async def entities(self, query: Executable) -> Sequence[Any]:
@@ -199,6 +202,7 @@ class RequestReads:
         reader, self._reader = self._reader, None
         session, self._session = self._session, None
         connection, self._connection = self._connection, None
+        self._driver = None
         try:
             if sync_session is not None:
                 sync_session.close()  # leaves the connection's transaction alone

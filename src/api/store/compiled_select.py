@@ -41,7 +41,7 @@ class CompiledSelect:
 
     __slots__ = ("_defaults", "_expanding", "_names", "_numbered", "_processors", "_row", "_sql")
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         sql: str,
         names: Sequence[str],
