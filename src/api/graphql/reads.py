@@ -92,8 +92,8 @@ class RequestReads:
 
     __slots__ = (
         "_asyncpg",
-        "_driver",
         "_connection",
+        "_driver",
         "_engine",
         "_lock",
         "_reader",

@@ -117,3 +117,42 @@ async def test_the_inline_sqlite_reader_cannot_write(api: Api, database: Databas
             await reads.rows(text("CREATE TABLE nope (x INTEGER)"))
     finally:
         await reads.close()
+
+
+CDR_FIELDS = """id source callId status failureReason clientId subAccountId direction number
+  startedAt duration billedSeconds chargedSeconds sellRate { amount } sell { amount currency }
+  rule { kind text line } deckPrefix country route freeMinutesUsed onNet cost { amount }
+  costRate { amount } profit { amount }"""
+
+
+async def test_a_cdr_page_reads_only_the_columns_asked_for(api: Api) -> None:
+    w = await world(api)
+    for n in range(3):
+        await api.data(SUBMIT_CDR, w.a.reseller, cdr=cdr(f"c-{n}", w.a_line, duration=40 + n))
+    full = f"""query($id: Int!) {{ client(id: $id) {{ ... on Client {{
+      cdrs(first: 5) {{ edges {{ node {{ {CDR_FIELDS} }} }} }} }} }} }}"""
+    answer = await api.data(full, w.a.reseller, id=w.a_client)
+    every = [e["node"] for e in answer["client"]["cdrs"]["edges"]]
+    assert len(every) == 3
+    assert every[0]["sell"]["amount"] != "0"  # rated: the values below are not defaults
+    narrow = """query($id: Int!) { client(id: $id) { ... on Client {
+      a: cdrs(first: 5) { edges { node { ...Money number } } }
+      b: cdrs(first: 5) { edges { node { __typename ... on Cdr { startedAt rule { kind } } } } }
+    } } } fragment Money on Cdr { sell { amount } profit { amount } }"""
+    api.statements.clear()
+    data = (await api.data(narrow, w.a.reseller, id=w.a_client))["client"]
+    a = [e["node"] for e in data["a"]["edges"]]
+    b = [e["node"] for e in data["b"]["edges"]]
+    assert a == [
+        {"sell": {"amount": e["sell"]["amount"]}, "profit": e["profit"], "number": e["number"]}
+        for e in every
+    ]
+    assert b == [
+        {"__typename": "Cdr", "startedAt": e["startedAt"], "rule": {"kind": e["rule"]["kind"]}}
+        for e in every
+    ]
+    pages = [s for s in api.statements if "FROM cdrs" in s]
+    assert len(pages) == 2  # one per column set
+    assert all("NULL AS call_id" in s for s in pages)  # columns nobody asked for
+    assert any("cdrs.profit" in s and "NULL AS started_at" in s for s in pages)
+    assert any("cdrs.started_at" in s and "NULL AS profit" in s for s in pages)

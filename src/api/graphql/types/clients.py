@@ -10,7 +10,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.loaders import AttachedPackage, CdrPageKey
 from api.graphql.reads import AnyRow
-from api.graphql.types.cdrs import Cdr
+from api.graphql.types.cdrs import Cdr, columns_read
 from api.graphql.types.common import (
     DEFAULT_PAGE,
     Connection,
@@ -177,7 +177,8 @@ class Client:
     ) -> Connection[Cdr]:
         """Newest first, at most 100 per page."""
         page = Page.of(first, after)
-        rows = await info.context.loaders.cdrs.load(CdrPageKey(self.id, page.limit, page.after_key))
+        key = CdrPageKey(self.id, page.limit, page.after_key, columns_read(info))
+        rows = await info.context.loaders.cdrs.load(key)
         items = [Cdr.from_row(r, self.currency) for r in rows]
         return connection(items, page, lambda c: c.id, fetched_extra=True)
 
