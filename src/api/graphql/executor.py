@@ -117,10 +117,6 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        if not self._plain_allowed:
-            return super().execute_fields(
-                parent_type, source_value, path, grouped_field_set, position_context
-            )
         steps, any_plain = self._plan(parent_type, grouped_field_set)
         if not any_plain:
             return super().execute_fields(
@@ -138,36 +134,10 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             pending.append(step)  # type: ignore[arg-type]
         if not pending:
             return results
-        return self._with_graphql_core(
-            parent_type, source_value, path, grouped_field_set, position_context, results, pending
+        rest = super().execute_fields(
+            parent_type, source_value, path, dict(pending), position_context
         )
-
-    def _with_graphql_core(
-        self,
-        parent_type: GraphQLObjectType,
-        source_value: Any,
-        path: Path | None,
-        grouped_field_set: GroupedFieldSet,
-        position_context: Any,
-        results: dict[str, Any],
-        pending: list[tuple[str, FieldDetailsList]],
-    ) -> Any:
-        """Execute the non-plain fields through graphql-core, keeping the response order."""
-        rest: GroupedFieldSet = dict(pending)
-        executed = super().execute_fields(parent_type, source_value, path, rest, position_context)
-        order = list(grouped_field_set)
-
-        def merged(done: dict[str, Any]) -> dict[str, Any]:
-            combined = {**results, **done}
-            return {name: combined[name] for name in order if name in combined}
-
-        if self.is_awaitable(executed):
-
-            async def awaited() -> dict[str, Any]:
-                return merged(await executed)
-
-            return awaited()
-        return merged(executed)  # type: ignore[arg-type]
+        return _merged(results, rest, list(grouped_field_set), self.is_awaitable)
 
     def _plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -175,6 +145,8 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         """The steps for a selection and whether any is plain: once per request (graphql-core
         memoizes the selections of list items, so a page of rows shares one plan), and once
         per document when the document has no directives (see :data:`_SHARED_PLANS`)."""
+        if not self._plain_allowed:
+            return (), False
         cached = self._plans.get(id(grouped_field_set))
         if cached is not None and cached[0] is grouped_field_set:
             return cached[1], cached[2]
@@ -259,6 +231,24 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             selection.append(plain)
         return tuple(selection)
+
+
+def _merged(
+    plain: dict[str, Any], rest: Any, order: list[str], is_awaitable: Callable[[Any], bool]
+) -> Any:
+    """The plain results and graphql-core's (``rest``, maybe awaitable) in response order."""
+
+    def merged(done: dict[str, Any]) -> dict[str, Any]:
+        combined = {**plain, **done}
+        return {name: combined[name] for name in order if name in combined}
+
+    if is_awaitable(rest):
+
+        async def awaited() -> dict[str, Any]:
+            return merged(await rest)
+
+        return awaited()
+    return merged(rest)
 
 
 def _nodes(grouped_field_set: GroupedFieldSet) -> list[Any]:
