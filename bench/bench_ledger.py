@@ -179,6 +179,7 @@ async def bench(
         cdrs = make_cdrs(n_batch, lines, numbers, rng, "b")
         step = max(batch_size, 200_000)
         began = time.perf_counter()
+        cpu_began = time.process_time()
         rated = 0
         for start in range(0, n_batch, step):
             part = cdrs[start : start + step]
@@ -196,6 +197,13 @@ async def bench(
         print(
             f"{backend:10} batch      {n_batch:>9,} CDRs in {elapsed:7.1f} s = {rate:>9,.0f}/s"
             f"  (target ≥ {target:,}/s; {rated:,} rated; batch size {batch_size:,})",
+            flush=True,
+        )
+        cpu = time.process_time() - cpu_began
+        print(
+            f"{backend:10} batch cpu  {cpu:7.1f} s in this process = {cpu / elapsed:.2f} × wall"
+            " (above 1: pricing and the SQLite writer thread ran at once;"
+            " PostgreSQL server not counted)",
             flush=True,
         )
         await check_invariants(ctx, backend, n_batch)

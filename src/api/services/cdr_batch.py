@@ -20,7 +20,7 @@ from api.services.views import CdrInput
 from api.store.bulk import TRANSACTION_ID, RawConnection, raw_connection
 from api.store.unit_of_work import UnitOfWork
 
-INSERT_CHUNK = 2_000  # CDR rows priced while the previous chunk is being written
+INSERT_CHUNK = 256  # CDR rows priced between two looks at the writer (see insert_cdr_chunks)
 
 
 async def ingest_batch(

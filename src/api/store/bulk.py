@@ -13,8 +13,13 @@ Timestamps and dates are bound as SQLAlchemy would bind them (SQLite stores text
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import Any, Protocol
 
 from sqlalchemy import Date, DateTime
@@ -180,27 +185,45 @@ class SqliteRaw:
         if not rows:
             return
         try:
-            await self.driver.executemany(_SQLITE_INSERT_CDR, rows)
+            # One job in aiosqlite's thread (``_execute`` queues a function on it).
+            await self.driver._execute(_sqlite_insert_rows, self.driver._conn, rows)
         except Exception as exc:
             if type(exc).__name__ == "IntegrityError":
                 raise IntegrityError("INSERT cdrs", None, exc) from exc
             raise
 
     async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
-        # executemany runs in aiosqlite's thread; sqlite3 releases the GIL while it steps,
-        # so pricing the next chunk here overlaps with writing this one.
-        pending: asyncio.Future[None] | None = None
+        # The rows are written in aiosqlite's thread while the next ones are priced here.
+        # sqlite3 holds the GIL to bind a statement's parameters and releases it while
+        # SQLite steps; a thread that wants the GIL from a busy one waits up to the switch
+        # interval (5 ms). So the writer gets multi-row statements (one hand-over per
+        # SQLITE_ROWS_PER_INSERT rows; ``executemany`` needs one per row and measured
+        # 5-7k rows/s against a pricing thread), queued a few ahead so that it never waits
+        # for this loop, and between small chunks the pricing side offers the GIL
+        # (``time.sleep(0)``) in case the writer waits for it.
+        pending: deque[asyncio.Future[None]] = deque()
+        buffer: list[Row] = []
+        step = SQLITE_ROWS_PER_INSERT
         try:
             for chunk in chunks:
-                if pending is not None:
-                    await pending
-                    pending = None
-                if chunk:
-                    pending = asyncio.ensure_future(self.insert_cdrs(chunk))
+                buffer.extend(chunk)
+                if pending:
+                    time.sleep(0)  # hand the GIL over if the writer waits for it
+                if len(buffer) >= step:
+                    while len(pending) >= SQLITE_JOBS_QUEUED:
+                        await pending.popleft()
+                    whole = len(buffer) - len(buffer) % step
+                    rows, buffer = buffer[:whole], buffer[whole:]
+                    pending.append(asyncio.ensure_future(self.insert_cdrs(rows)))
                     await asyncio.sleep(0)  # let it reach the thread before pricing more
+            while pending:
+                await pending.popleft()
+            await self.insert_cdrs(buffer)
         finally:
-            if pending is not None:
-                await pending
+            # pricing or a write failed: let the queued writes end before the rollback
+            for job in pending:
+                with contextlib.suppress(Exception):
+                    await job
 
     async def delete_transactions(self, ids: Sequence[int]) -> None:
         for start in range(0, len(ids), IN_CHUNK):
@@ -431,6 +454,35 @@ _SQLITE_INSERT_CDR = (
     f"INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
     f"VALUES ({', '.join('?' * len(CDR_INSERT_COLUMNS))})"
 )
+
+
+SQLITE_ROWS_PER_INSERT = 32766 // len(CDR_INSERT_COLUMNS)
+"""CDR rows per multi-row ``INSERT`` (SQLite allows 32,766 parameters per statement)."""
+SQLITE_JOBS_QUEUED = 3
+"""Multi-row inserts queued ahead for the writer thread while pricing goes on."""
+
+
+@functools.cache
+def _sqlite_insert_cdr_rows(count: int) -> str:
+    row = f"({', '.join('?' * len(CDR_INSERT_COLUMNS))})"
+    return (
+        f"INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
+        f"VALUES {', '.join([row] * count)}"
+    )
+
+
+def _sqlite_insert_rows(conn: Any, rows: Sequence[Row]) -> None:
+    """Insert CDR rows on the sqlite3 connection (runs in aiosqlite's thread): statements
+    of SQLITE_ROWS_PER_INSERT rows, the rest in statements of power-of-two sizes (a few
+    shapes, each prepared once by sqlite3's statement cache)."""
+    flat = chain.from_iterable
+    start, total = 0, len(rows)
+    while start < total:
+        count = min(SQLITE_ROWS_PER_INSERT, total - start)
+        if count < SQLITE_ROWS_PER_INSERT:
+            count = 1 << (count.bit_length() - 1)
+        conn.execute(_sqlite_insert_cdr_rows(count), list(flat(rows[start : start + count])))
+        start += count
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
