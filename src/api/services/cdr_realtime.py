@@ -3,15 +3,26 @@ the backend allows to write.
 
 :func:`rate_fast` runs on a pooled driver connection outside the session
 (:mod:`api.store.realtime`); when it cannot finish alone (package or deck not cached yet,
-a stored duplicate, no such reseller) the caller takes :func:`rate_one`, the same reads,
-ratings and writes inside a unit of work. A stored twin raises
+no such reseller, on SQLite a stored duplicate) the caller takes :func:`rate_one`, the
+same reads, ratings and writes inside a unit of work. A stored twin raises
 :class:`~api.store.cdr_writes.DuplicateCdr`.
+
+PostgreSQL, two round trips: an unlocked read (autocommit), the pricing, then one guarded
+autocommit statement (:func:`~api.store.cdr_writes.guarded_write_postgres`) that locks
+what the pricing assumed (the attachment's free minutes, the accounts, the client's
+balance and flags), checks that nothing moved and writes everything, the client's new
+flags included. When something moved (a concurrent call or payment of the same client)
+it wrote nothing, and the CDR is rated again in an explicit transaction that locks the
+attachment with its read (``BEGIN``, read, write, flags, ``COMMIT``). A stored twin is
+found by the CDR insert (a unique violation undoes the whole statement).
+SQLite: ``BEGIN IMMEDIATE`` and the read in one hop to the connection's thread, every
+write and ``COMMIT`` in a second one. Events are published after the commit only.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,9 +49,15 @@ from api.services.packages import compiled_version
 from api.services.views import CdrInput, CdrResult
 from api.store.bulk import COL, PostgresRaw, raw_connection
 from api.store.cdr_resolve import ResolvedCall, resolve_call
-from api.store.cdr_writes import SqliteCallWrite, write_call_postgres, write_call_sqlite
+from api.store.cdr_writes import (
+    Guard,
+    SqliteCallWrite,
+    guarded_write_postgres,
+    write_call_postgres,
+    write_call_sqlite,
+)
 from api.store.db_errors import as_sqlalchemy_error, driver_errors
-from api.store.realtime import PostgresTransaction, realtime_transaction
+from api.store.realtime import PostgresTransaction, SqliteTransaction, realtime_transaction
 from api.store.tables import Cdr
 from api.store.unit_of_work import UnitOfWork
 from ratelang.model import CompiledPackage, Deck, Direction
@@ -48,6 +65,7 @@ from ratelang.pricing import price
 from ratelang.rating import Call, DidPrice, RatingError
 
 Accounts = tuple[int, int, int, int]  # client, reseller revenue, reseller, operator revenue
+Priced = tuple[CallRater, list[Any], int, int]  # rater, CDR row, sell, cost
 
 
 async def rate_fast(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult | None:
@@ -58,89 +76,198 @@ async def rate_fast(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResu
         return None
     now = ctx.now()
     digits = safe_digits(cdr.number)
+    events: list[Event] = []
+    written: CdrResult | None
     try:
         async with realtime_transaction(engine) as tx:
-            postgres = isinstance(tx, PostgresTransaction)
-            call = await resolve_call(
-                tx.begin_fetch,
-                postgres,
-                tenant,
-                cdr.source,
-                cdr.call_id,
-                cdr.sub_account,
-                digits or "",
-            )
-            if call is None or call.existing is not None:
-                return None
-            rater = CallRater(ctx, None, tenant, now, tx.when)
-            row: list[Any]
-            sell = cost = 0
-            line = _line(call)
-            if line is None:
-                row = rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT)
-            elif (
-                call.attachment_id is None
-                or call.version_id is None
-                or call.stored_cycle is None
-                or call.stored_used is None
-            ):
-                row = rater.unrated(cdr, line, None, NO_PACKAGE)
-            elif call.deck_version is None:
-                row = rater.unrated(cdr, line, None, NO_DECK)
-            else:
-                package = ctx.packages.get(call.version_id)
-                deck = ctx.decks.get(call.deck_version)
-                if package is None or deck is None:
-                    return None
-                _attach(
-                    line, call.attachment_id, call.version_id, call.stored_cycle, call.stored_used
-                )
-                row, sell, cost = _price_with(rater, cdr, line, digits, package, deck, call)
-            money = bool(sell or cost) and row[10] == "rated"
-            accounts = call.ledger_accounts() if money else None
-            bundles = _changed_bundles(rater)
-            deltas = _call_deltas(tenant, row, accounts, sell, cost)
-            description = _description(cdr)
-            events: list[Event] = []
-            reseller = (str(call.currency), int(call.default_threshold))
-            client_id = call.client_id
             if isinstance(tx, PostgresTransaction):
-                raw = PostgresRaw(tx.driver)
-                cdr_id, balance = await write_call_postgres(
-                    raw.fetch, tenant, row, bundles, _client_account(accounts), deltas,
-                    description, now,
-                )  # fmt: skip
-                if money and sell and client_id is not None and balance is not None:
-                    flags = await raw.client_flags([client_id])
-                    changes = balance_rules(
-                        tenant, reseller, flags, {client_id: balance}, now, events.append
-                    )
-                    await raw.set_client_flags(changes)
-                await tx.commit()
+                guarded = await _postgres_guarded(ctx, tx, tenant, cdr, now, digits, events)
+                if guarded is False:  # something moved: again, under locks
+                    events.clear()
+                    written = await _postgres_locked(ctx, tx, tenant, cdr, now, digits, events)
+                else:
+                    written = guarded
             else:
-                changes = []
-                expected = None
-                if accounts is not None and client_id is not None:  # a call with money
-                    if call.balance is None:
-                        raise LookupError(f"the account of client {client_id} is missing")
-                    expected = int(call.balance) + deltas.get(accounts[0], 0)
-                    if sell:
-                        known = (
-                            client_id, call.balance_type, call.own_threshold, call.suspended,
-                            call.alerted,
-                        )  # fmt: skip
-                        changes = balance_rules(
-                            tenant, reseller, [known], {client_id: expected}, now, events.append
-                        )
-                work = SqliteCallWrite(
-                    tenant, client_id, description, tx.when(now), row, deltas,
-                    call.client_account, expected, [(u, tx.date(c), a) for u, c, a in bundles],
-                    changes,
-                )  # fmt: skip
-                cdr_id = await tx.finish(work)
+                written = await _sqlite(ctx, tx, tenant, cdr, now, digits, events)
     except driver_errors() as exc:
         raise as_sqlalchemy_error(exc, "real-time CDR") from exc
-    ctx.bus.publish_all(events)
+    if written is not None:  # committed
+        ctx.bus.publish_all(events)
+    return written
+
+
+def _priced(
+    ctx: ServicesContext,
+    tenant: int,
+    now: datetime,
+    when: Any,
+    cdr: CdrInput,
+    call: ResolvedCall,
+    digits: str | None,
+) -> Priced | None:
+    """The CDR row of ``call`` with its sell and cost; ``None``: the package or the deck
+    is not cached yet."""
+    rater = CallRater(ctx, None, tenant, now, when)
+    line = _line(call)
+    if line is None:
+        return rater, rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT), 0, 0
+    if (
+        call.attachment_id is None
+        or call.version_id is None
+        or call.stored_cycle is None
+        or call.stored_used is None
+    ):
+        return rater, rater.unrated(cdr, line, None, NO_PACKAGE), 0, 0
+    if call.deck_version is None:
+        return rater, rater.unrated(cdr, line, None, NO_DECK), 0, 0
+    package = ctx.packages.get(call.version_id)
+    deck = ctx.decks.get(call.deck_version)
+    if package is None or deck is None:
+        return None
+    _attach(line, call.attachment_id, call.version_id, call.stored_cycle, call.stored_used)
+    row, sell, cost = _price_with(rater, cdr, line, digits, package, deck, call)
+    return rater, row, sell, cost
+
+
+async def _postgres_guarded(
+    ctx: ServicesContext,
+    tx: PostgresTransaction,
+    tenant: int,
+    cdr: CdrInput,
+    now: datetime,
+    digits: str | None,
+    events: list[Event],
+) -> CdrResult | Literal[False] | None:
+    """The unlocked read and the guarded write (two round trips, each its own implicit
+    transaction); ``False``: something moved, nothing was written; ``None``: cold cache or
+    no such reseller."""
+    call = await resolve_call(
+        tx.fetch, True, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
+        unlocked=True,
+    )  # fmt: skip
+    if call is None:
+        return None
+    priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
+    if priced is None:
+        return None
+    rater, row, sell, cost = priced
+    money = bool(sell or cost) and row[10] == "rated"
+    accounts = call.ledger_accounts() if money else None
+    deltas = _call_deltas(tenant, row, accounts, sell, cost)
+    bundle_guard = None
+    if rater.bundles:
+        if call.attachment_id is None or call.stored_cycle is None or call.stored_used is None:
+            return False  # pragma: no cover - a bundle comes from the attachment read
+        stored_cycle = call.stored_cycle
+        if isinstance(stored_cycle, str):  # pragma: no cover - asyncpg returns dates
+            stored_cycle = date.fromisoformat(stored_cycle)
+        bundle_guard = (call.attachment_id, stored_cycle, int(call.stored_used))
+    bundles = _changed_bundles(rater)
+    client_guard = None
+    new_flags = None
+    client_id = call.client_id
+    if money and sell and client_id is not None:
+        if call.balance is None or call.balance_type is None:
+            return False  # the client's account is missing: the locked path says so
+        expected = int(call.balance) + deltas.get(call.ledger_accounts()[0], 0)
+        known = (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
+        reseller = (str(call.currency), int(call.default_threshold))
+        changes = balance_rules(
+            tenant, reseller, [known], {client_id: expected}, now, events.append
+        )
+        new_flags = (changes[0][0], changes[0][1]) if changes else None
+        client_guard = (
+            int(call.balance), str(call.balance_type), call.own_threshold,
+            bool(call.suspended), bool(call.alerted),
+        )  # fmt: skip
+    written = await guarded_write_postgres(
+        tx.fetch, tenant, row, Guard(bundle_guard, client_guard), bundles[0] if bundles else None,
+        _client_account(accounts), deltas, new_flags, _description(cdr), now,
+    )  # fmt: skip
+    if not written.ok or written.cdr_id is None:
+        return False
+    return row_view(written.cdr_id, row)
+
+
+async def _postgres_locked(
+    ctx: ServicesContext,
+    tx: PostgresTransaction,
+    tenant: int,
+    cdr: CdrInput,
+    now: datetime,
+    digits: str | None,
+    events: list[Event],
+) -> CdrResult | None:
+    """``BEGIN``, the read locking the attachment, the write, the client's flags (read
+    after the balance update, under its lock), ``COMMIT``."""
+    call = await resolve_call(
+        tx.begin_fetch, True, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or ""
+    )
+    if call is None:
+        return None
+    priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
+    if priced is None:
+        return None
+    rater, row, sell, cost = priced
+    money = bool(sell or cost) and row[10] == "rated"
+    accounts = call.ledger_accounts() if money else None
+    deltas = _call_deltas(tenant, row, accounts, sell, cost)
+    raw = PostgresRaw(tx.driver)
+    cdr_id, balance = await write_call_postgres(
+        raw.fetch, tenant, row, _changed_bundles(rater), _client_account(accounts), deltas,
+        _description(cdr), now,
+    )  # fmt: skip
+    client_id = call.client_id
+    if money and sell and client_id is not None and balance is not None:
+        reseller = (str(call.currency), int(call.default_threshold))
+        flags = await raw.client_flags([client_id])
+        changes = balance_rules(tenant, reseller, flags, {client_id: balance}, now, events.append)
+        await raw.set_client_flags(changes)
+    await tx.commit()
+    return row_view(cdr_id, row)
+
+
+async def _sqlite(
+    ctx: ServicesContext,
+    tx: SqliteTransaction,
+    tenant: int,
+    cdr: CdrInput,
+    now: datetime,
+    digits: str | None,
+    events: list[Event],
+) -> CdrResult | None:
+    """``BEGIN IMMEDIATE`` and the read in one hop; every write and ``COMMIT`` in one."""
+    call = await resolve_call(
+        tx.begin_fetch, False, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or ""
+    )
+    if call is None or call.existing is not None:
+        return None
+    priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
+    if priced is None:
+        return None
+    rater, row, sell, cost = priced
+    money = bool(sell or cost) and row[10] == "rated"
+    accounts = call.ledger_accounts() if money else None
+    bundles = _changed_bundles(rater)
+    deltas = _call_deltas(tenant, row, accounts, sell, cost)
+    client_id = call.client_id
+    changes: list[tuple[bool, bool, int]] = []
+    expected = None
+    if accounts is not None and client_id is not None:  # a call with money
+        if call.balance is None:
+            raise LookupError(f"the account of client {client_id} is missing")
+        expected = int(call.balance) + deltas.get(accounts[0], 0)
+        if sell:
+            reseller = (str(call.currency), int(call.default_threshold))
+            known = (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
+            changes = balance_rules(
+                tenant, reseller, [known], {client_id: expected}, now, events.append
+            )
+    work = SqliteCallWrite(
+        tenant, client_id, _description(cdr), tx.when(now), row, deltas, call.client_account,
+        expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
+    )  # fmt: skip
+    cdr_id = await tx.finish(work)
     return row_view(cdr_id, row)
 
 

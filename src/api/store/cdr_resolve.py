@@ -3,8 +3,16 @@
 For (reseller, source, call id, sub account username, dialled digits) the query returns
 one row: the reseller's currency and threshold, the active deck version, a stored twin's
 id, the sub account's line (client, attachment, package version), the DID dialled, the
-tenant's ledger account ids and (SQLite only) the client's flags and balance. No row:
-no such reseller. :class:`ResolvedCall` names its columns.
+tenant's ledger account ids and (SQLite, and PostgreSQL's unlocked read) the client's
+flags and balance. No row: no such reseller. :class:`ResolvedCall` names its columns.
+
+PostgreSQL has two variants: :data:`RESOLVE_POSTGRES` locks the attachment (the first
+statement of an explicit transaction), :data:`RESOLVE_POSTGRES_READ` locks nothing (an
+autocommit read whose assumptions the guarded write checks under its locks, see
+:mod:`api.store.cdr_writes`). Neither looks for a stored twin (``existing`` is always
+``None``): the CDR insert finds it (a unique violation, or ``ON CONFLICT DO NOTHING``),
+which costs nothing per CDR where a look-up costs an index probe whose plan, on a table
+without statistics yet, was a scan of the tenant's CDRs.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ Fetch = Callable[..., Awaitable[list[Sequence[Any]]]]
 class ResolvedCall(NamedTuple):
     """The row of the resolve query. A column of a joined row is ``None`` when that row is
     missing (no live sub account, no attachment, no DID); ``own_threshold``, ``suspended``,
-    ``alerted`` and ``balance`` are read on SQLite only (PostgreSQL reads the client's
-    flags after the balance update, under its lock)."""
+    ``alerted`` and ``balance`` are read on SQLite and by :data:`RESOLVE_POSTGRES_READ`
+    (PostgreSQL's locked transaction reads the client's flags after the balance update,
+    under its lock)."""
 
     currency: str
     default_threshold: int
@@ -68,17 +77,17 @@ async def resolve_call(
     call_id: str,
     sub_account: str,
     digits: str,
+    *,
+    unlocked: bool = False,
 ) -> ResolvedCall | None:
     """Run the resolve query with ``fetch`` (a driver's ``fetch``, or a real-time
-    transaction's ``begin_fetch``); ``None``: no such reseller."""
-    rows = await fetch(
-        RESOLVE_POSTGRES if postgres else RESOLVE_SQLITE,
-        tenant,
-        source,
-        call_id,
-        sub_account,
-        digits,
-    )
+    transaction's ``begin_fetch``); ``None``: no such reseller. ``unlocked``: PostgreSQL's
+    read without locks (:data:`RESOLVE_POSTGRES_READ`)."""
+    if postgres:  # no look-up of a stored twin: (tenant, sub account, digits)
+        sql = RESOLVE_POSTGRES_READ if unlocked else RESOLVE_POSTGRES
+        rows = await fetch(sql, tenant, sub_account, digits)
+    else:
+        rows = await fetch(RESOLVE_SQLITE, tenant, source, call_id, sub_account, digits)
     return ResolvedCall._make(rows[0]) if rows else None
 
 
@@ -117,41 +126,54 @@ WHERE r.id = ?1
 
 # PostgreSQL: the attachment is row-locked (free minutes are consumed atomically with the
 # balance change); a lock cannot sit on the nullable side of an outer join, hence the CTEs.
-RESOLVE_POSTGRES = """
+# ``reseller_id + 0``: the sub account is found by its unique username and the attachment
+# by its client (without statistics the planner took the tenant's index, a scan of every
+# line or attachment of the tenant per CDR); the client's account by a lateral look-up.
+_RESOLVE_POSTGRES = """
 WITH line AS MATERIALIZED (
   SELECT sa.id AS sub_account_id, sa.package_id, c.id AS client_id, c.balance_type,
-         c.billing_day
+         c.billing_day, c.low_balance_threshold, c.suspended, c.low_balance_alerted
   FROM sub_accounts sa JOIN clients c ON c.id = sa.client_id AND c.status = 'active'
-  WHERE sa.reseller_id = $1 AND sa.username = $4 AND sa.deleted_at IS NULL
+  WHERE sa.username = $2 AND sa.reseller_id + 0 = $1 AND sa.deleted_at IS NULL
 ), att AS MATERIALIZED (
   SELECT cp.id, cp.cycle_start, cp.free_minutes_used, v.id AS version_id
   FROM client_packages cp
   JOIN line ON cp.client_id = line.client_id
   JOIN packages p ON p.id = cp.package_id
   JOIN package_versions v ON v.package_id = p.id AND v.version = p.latest_version
-  WHERE cp.reseller_id = $1 AND cp.detached_at IS NULL
+  WHERE cp.reseller_id + 0 = $1 AND cp.detached_at IS NULL
     AND (line.package_id IS NULL OR cp.package_id = line.package_id)
   ORDER BY cp.id DESC LIMIT 1
-  FOR UPDATE OF cp
+  {lock}
 )
 SELECT r.currency, r.low_balance_threshold,
   (SELECT version FROM deck_versions WHERE active LIMIT 1),
-  (SELECT id FROM cdrs WHERE reseller_id = r.id AND source = $2 AND call_id = $3),
+  NULL::bigint,
   line.sub_account_id, line.client_id, line.balance_type, line.billing_day, line.package_id,
   att.id, att.cycle_start, att.free_minutes_used, att.version_id,
   d.id, d.client_id, d.per_minute_price, d.per_minute_cost,
-  (SELECT id FROM accounts WHERE kind = 'client' AND reseller_id = r.id
-     AND client_id = line.client_id),
+  ca.id,
   (SELECT id FROM accounts WHERE kind = 'reseller_revenue' AND reseller_id = r.id
      AND client_id IS NULL),
   (SELECT id FROM accounts WHERE kind = 'reseller' AND reseller_id = r.id
      AND client_id IS NULL),
   (SELECT id FROM accounts WHERE kind = 'operator_revenue' AND reseller_id = r.id
      AND client_id IS NULL),
-  NULL, NULL, NULL, NULL
+  {flags}
 FROM resellers r
 LEFT JOIN line ON true
 LEFT JOIN att ON true
-LEFT JOIN dids d ON d.number = $5 AND d.client_id IS NOT NULL
+LEFT JOIN LATERAL (
+  SELECT id, balance FROM accounts
+  WHERE kind = 'client' AND reseller_id = r.id AND client_id = line.client_id
+) ca ON true
+LEFT JOIN dids d ON d.number = $3 AND d.client_id IS NOT NULL
 WHERE r.id = $1
 """
+RESOLVE_POSTGRES = _RESOLVE_POSTGRES.format(
+    lock="FOR UPDATE OF cp", flags="NULL::bigint, NULL::boolean, NULL::boolean, NULL::bigint"
+)
+RESOLVE_POSTGRES_READ = _RESOLVE_POSTGRES.format(
+    lock="",
+    flags="line.low_balance_threshold, line.suspended, line.low_balance_alerted, ca.balance",
+)

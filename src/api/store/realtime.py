@@ -9,10 +9,15 @@ out of the engine's pool and gives its driver connection:
   the read query in ONE hop to the connection's thread; :meth:`SqliteTransaction.finish`
   runs every write and ``COMMIT`` as one function in that thread (one more hop). The
   write lock is held from the read to the commit, so what was read stays exact.
-- PostgreSQL (asyncpg): ``BEGIN`` and ``COMMIT`` on the raw connection; each statement is
-  one round trip (prepared statements are cached by asyncpg).
+- PostgreSQL (asyncpg): each statement is one round trip (prepared statements are cached
+  by asyncpg per connection). :meth:`PostgresTransaction.fetch` outside ``begin_fetch``
+  runs in autocommit (one statement, one implicit transaction); ``begin_fetch`` starts an
+  explicit one (``BEGIN``), ended by ``commit`` / ``rollback``.
 
-A transaction that is not finished is rolled back when the block exits.
+A transaction that is not finished is rolled back when the block exits. The connection
+goes back to the pool without SQLAlchemy's reset-on-return ``ROLLBACK`` (on SQLite one
+more hop to the connection's thread) when the driver reports no open transaction; else
+(a rollback failed) it is invalidated.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Date, DateTime
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import greenlet_spawn
 
 from api.store.bulk import _processor
 
@@ -40,7 +47,7 @@ class SqliteTransaction:
         self._driver = driver
         self._open = False
         self.when = _sqlite_when(dialect)
-        self.date = _processor(Date(), dialect)
+        self.date = _sqlite_date(dialect)
         # aiosqlite runs every call on its own thread; ``_execute`` queues one function
         # there (its public methods are one statement per hop).
         if not hasattr(driver, "_execute") or not hasattr(driver, "_conn"):  # pragma: no cover
@@ -64,6 +71,10 @@ class SqliteTransaction:
         if self._open:
             self._open = False
             await self._driver._execute(_rollback, self._driver._conn)
+
+    def idle(self) -> bool:
+        """No transaction open on the connection (safe to pool without a reset)."""
+        return not self._open and not self._driver._conn.in_transaction
 
 
 def _begin_fetch(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
@@ -101,6 +112,11 @@ class PostgresTransaction:
     def when(self, value: datetime) -> Any:
         return value
 
+    def idle(self) -> bool:
+        """No transaction open on the open connection (safe to pool without a reset)."""
+        driver = self.driver
+        return self._tx is None and not driver.is_closed() and not driver.is_in_transaction()
+
     async def begin_fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         """``BEGIN`` then one query (two round trips)."""
         self._tx = self.driver.transaction()
@@ -132,21 +148,61 @@ RealtimeTransaction = SqliteTransaction | PostgresTransaction
 async def realtime_transaction(engine: AsyncEngine) -> AsyncIterator[RealtimeTransaction]:
     """A pooled connection's driver, for one transaction begun by the caller; rolled back
     on exit unless committed (``finish`` / ``commit``)."""
-    async with engine.connect() as connection:
-        fairy = await connection.get_raw_connection()
+    fairy = await engine.raw_connection()
+    tx: RealtimeTransaction | None = None
+    try:
         driver = fairy.driver_connection
-        tx: RealtimeTransaction
-        if connection.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql":
             tx = PostgresTransaction(driver)
         else:
-            tx = SqliteTransaction(driver, connection.dialect)
+            tx = SqliteTransaction(driver, engine.dialect)
         try:
             yield tx
         finally:
             await tx.rollback()
+    finally:
+        await _check_in(engine, fairy, tx)
+
+
+async def _check_in(engine: AsyncEngine, fairy: Any, tx: RealtimeTransaction | None) -> None:
+    """Give the connection back to the pool.
+
+    Idle (no transaction open): ``_close_special(transaction_reset=True)``, without the
+    pool's rollback-on-return (nothing to roll back; on SQLite one more hop to the
+    connection's thread). That does no I/O unless the pool closes the connection instead
+    of keeping it (an overflow connection, a pool that keeps none): then in the greenlet.
+    Not idle (a rollback failed, the connection is closed): invalidated, never pooled.
+    """
+    try:
+        idle = tx is not None and tx.idle()
+    except Exception:  # a broken connection is not idle
+        idle = False
+    close_special = getattr(fairy, "_close_special", None)
+    if not idle:
+        await greenlet_spawn(fairy.invalidate)
+    elif close_special is None:  # pragma: no cover - another SQLAlchemy version
+        await greenlet_spawn(fairy.close)
+    elif _keeps_connection(engine.pool):
+        close_special(True)
+    else:
+        await greenlet_spawn(close_special, True)
+
+
+def _keeps_connection(pool: Any) -> bool:
+    """A queue pool at or under its size puts a returned connection back (no I/O)."""
+    overflow = getattr(pool, "overflow", None)
+    return isinstance(pool, QueuePool) and callable(overflow) and overflow() <= 0
 
 
 _WHEN: weakref.WeakKeyDictionary[Any, Callable[[datetime], Any]] = weakref.WeakKeyDictionary()
+_DATE: weakref.WeakKeyDictionary[Any, Callable[[Any], Any]] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_date(dialect: Any) -> Callable[[Any], Any]:
+    cached = _DATE.get(dialect)
+    if cached is None:
+        cached = _DATE[dialect] = _processor(Date(), dialect)
+    return cached
 
 
 def _sqlite_when(dialect: Any) -> Callable[[datetime], Any]:
