@@ -151,9 +151,7 @@ async def _postgres_guarded(
     if priced is None:
         return None
     rater, row, sell, cost = priced
-    money = bool(sell or cost) and row[10] == "rated"
-    accounts = call.ledger_accounts() if money else None
-    deltas = _call_deltas(tenant, row, accounts, sell, cost)
+    accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundle_guard = None
     if rater.bundles:
         if call.attachment_id is None or call.stored_cycle is None or call.stored_used is None:
@@ -166,7 +164,7 @@ async def _postgres_guarded(
     client_guard = None
     new_flags = None
     client_id = call.client_id
-    if money and sell and client_id is not None:
+    if accounts is not None and sell and client_id is not None:
         if call.balance is None or call.balance_type is None:
             return False  # the client's account is missing: the locked path says so
         expected = int(call.balance) + deltas.get(call.ledger_accounts()[0], 0)
@@ -209,16 +207,14 @@ async def _postgres_locked(
     if priced is None:
         return None
     rater, row, sell, cost = priced
-    money = bool(sell or cost) and row[10] == "rated"
-    accounts = call.ledger_accounts() if money else None
-    deltas = _call_deltas(tenant, row, accounts, sell, cost)
+    accounts, deltas = _postings(tenant, call, row, sell, cost)
     raw = PostgresRaw(tx.driver)
     cdr_id, balance = await write_call_postgres(
         raw.fetch, tenant, row, _changed_bundles(rater), _client_account(accounts), deltas,
         _description(cdr), now,
     )  # fmt: skip
     client_id = call.client_id
-    if money and sell and client_id is not None and balance is not None:
+    if accounts is not None and sell and client_id is not None and balance is not None:
         reseller = (str(call.currency), int(call.default_threshold))
         flags = await raw.client_flags([client_id])
         changes = balance_rules(tenant, reseller, flags, {client_id: balance}, now, events.append)
@@ -246,10 +242,8 @@ async def _sqlite(
     if priced is None:
         return None
     rater, row, sell, cost = priced
-    money = bool(sell or cost) and row[10] == "rated"
-    accounts = call.ledger_accounts() if money else None
+    accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundles = _changed_bundles(rater)
-    deltas = _call_deltas(tenant, row, accounts, sell, cost)
     client_id = call.client_id
     changes: list[tuple[bool, bool, int]] = []
     expected = None
@@ -308,10 +302,8 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
         row, sell, cost = await _price_one(
             ctx, uow, rater, cdr, line, digits, call.deck_version, call
         )
-    money = bool(sell or cost) and row[10] == "rated"
-    accounts = call.ledger_accounts() if money else None
+    accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundles = _changed_bundles(rater)
-    deltas = _call_deltas(tenant, row, accounts, sell, cost)
     client_account = _client_account(accounts)
     if postgres:
         cdr_id, balance = await write_call_postgres(
@@ -322,7 +314,7 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
             raw, tenant, row, bundles, client_account, deltas, _description(cdr), now
         )
     client_id = call.client_id
-    if money and sell and client_id is not None and balance is not None:
+    if accounts is not None and sell and client_id is not None and balance is not None:
         known = (
             None
             if postgres
@@ -370,6 +362,15 @@ def _description(cdr: CdrInput) -> str:
 
 def _client_account(accounts: Accounts | None) -> int | None:
     return None if accounts is None else accounts[0]
+
+
+def _postings(
+    tenant: int, call: ResolvedCall, row: list[Any], sell: int, cost: int
+) -> tuple[Accounts | None, dict[int, int]]:
+    """The call's ledger accounts (None: no money moves) and its amounts by account."""
+    money = bool(sell or cost) and row[10] == "rated"
+    accounts = call.ledger_accounts() if money else None
+    return accounts, _call_deltas(tenant, row, accounts, sell, cost)
 
 
 def _call_deltas(
