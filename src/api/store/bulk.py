@@ -450,12 +450,6 @@ class PostgresRaw:
             )
 
 
-_SQLITE_INSERT_CDR = (
-    f"INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
-    f"VALUES ({', '.join('?' * len(CDR_INSERT_COLUMNS))})"
-)
-
-
 SQLITE_ROWS_PER_INSERT = 32766 // len(CDR_INSERT_COLUMNS)
 """CDR rows per multi-row ``INSERT`` (SQLite allows 32,766 parameters per statement)."""
 SQLITE_JOBS_QUEUED = 3
