@@ -7,7 +7,8 @@ transaction, wrapped in :class:`SqliteRaw` or :class:`PostgresRaw`; both offer t
 few operations the CDR paths need, so the services never write dialect-specific SQL.
 
 Money is sent as ``int`` (asyncpg truncates a ``Decimal`` sent to a ``bigint``).
-Timestamps and dates are bound as SQLAlchemy would bind them (SQLite stores text).
+Timestamps are bound in UTC (:mod:`api.store.utc`; SQLite stores text) and dates as
+SQLAlchemy would bind them.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from datetime import date, datetime
 from itertools import chain
 from typing import Any, Protocol
 
-from sqlalchemy import Date, DateTime
+from sqlalchemy import Date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.store.tables import Cdr
+from api.store.utc import sqlite_when, to_utc
 
 CDR_INSERT_COLUMNS: tuple[str, ...] = (
     "reseller_id",
@@ -154,17 +156,8 @@ class SqliteRaw:
 
     def __init__(self, driver: Any, dialect: Any) -> None:
         self.driver = driver
-        self._datetime = _processor(DateTime(timezone=True), dialect)
+        self.when = sqlite_when(dialect)  # UTC text
         self._date = _processor(Date(), dialect)
-        self._when_cache: dict[datetime, Any] = {}
-
-    def when(self, value: datetime) -> Any:
-        cached = self._when_cache.get(value)
-        if cached is None:
-            if len(self._when_cache) > 4096:
-                self._when_cache.clear()
-            cached = self._when_cache[value] = self._datetime(value)
-        return cached
 
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         return list(await self.driver.execute_fetchall(sql, args))
@@ -326,7 +319,7 @@ class PostgresRaw:
         self.driver = driver
 
     def when(self, value: datetime) -> Any:
-        return value
+        return to_utc(value)
 
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         return list(await self.driver.fetch(sql, *args))
@@ -390,7 +383,7 @@ class PostgresRaw:
             tenant,
             kind,
             description,
-            at,
+            to_utc(at),
             list(client_ids),
         )
         return {int(c): int(i) for c, i in rows}

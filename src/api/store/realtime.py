@@ -29,12 +29,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Date, DateTime
+from sqlalchemy import Date
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 from api.store.bulk import _processor
+from api.store.utc import sqlite_when, to_utc
 
 T = TypeVar("T")
 SqliteWork = Callable[[sqlite3.Connection], T]
@@ -46,7 +47,7 @@ class SqliteTransaction:
     def __init__(self, driver: Any, dialect: Any) -> None:
         self._driver = driver
         self._open = False
-        self.when = _sqlite_when(dialect)
+        self.when = sqlite_when(dialect)  # UTC text
         self.date = _sqlite_date(dialect)
         # aiosqlite runs every call on its own thread; ``_execute`` queues one function
         # there (its public methods are one statement per hop).
@@ -110,7 +111,7 @@ class PostgresTransaction:
         self._tx: Any = None
 
     def when(self, value: datetime) -> Any:
-        return value
+        return to_utc(value)
 
     def idle(self) -> bool:
         """No transaction open on the open connection (safe to pool without a reset)."""
@@ -194,7 +195,6 @@ def _keeps_connection(pool: Any) -> bool:
     return isinstance(pool, QueuePool) and callable(overflow) and overflow() <= 0
 
 
-_WHEN: weakref.WeakKeyDictionary[Any, Callable[[datetime], Any]] = weakref.WeakKeyDictionary()
 _DATE: weakref.WeakKeyDictionary[Any, Callable[[Any], Any]] = weakref.WeakKeyDictionary()
 
 
@@ -202,22 +202,4 @@ def _sqlite_date(dialect: Any) -> Callable[[Any], Any]:
     cached = _DATE.get(dialect)
     if cached is None:
         cached = _DATE[dialect] = _processor(Date(), dialect)
-    return cached
-
-
-def _sqlite_when(dialect: Any) -> Callable[[datetime], Any]:
-    cached = _WHEN.get(dialect)
-    if cached is None:
-        processor = _processor(DateTime(timezone=True), dialect)
-        memo: dict[datetime, Any] = {}
-
-        def cached(value: datetime) -> Any:
-            found = memo.get(value)
-            if found is None:
-                if len(memo) > 4096:
-                    memo.clear()
-                found = memo[value] = processor(value)
-            return found
-
-        _WHEN[dialect] = cached
     return cached

@@ -2,15 +2,18 @@
 
 Money columns are BIGINT micro-units (10**-6 of the reseller's currency) on every backend;
 convert with ``int(...)`` at this boundary, never send a ``Decimal`` (asyncpg truncates).
-Timestamps are stored in UTC. Every row that belongs to a reseller carries ``reseller_id``.
+Timestamps are stored in UTC (:class:`~api.store.utc.UtcDateTime`) and read back aware.
+Every row that belongs to a reseller carries ``reseller_id``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from api.store.utc import UtcDateTime
 
 
 def _money(default: int | None = 0, *, nullable: bool = False) -> int:
@@ -20,7 +23,7 @@ def _money(default: int | None = 0, *, nullable: bool = False) -> int:
 
 def _when(*, nullable: bool = False) -> datetime:
     return Field(  # type: ignore[no-any-return]
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable)
+        default=None, sa_column=Column(UtcDateTime(), nullable=nullable)
     )
 
 
