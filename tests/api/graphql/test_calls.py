@@ -95,3 +95,25 @@ async def test_price_preview_gives_the_full_rating_and_writes_nothing(api: Api) 
     assert unroutable["pricePreview"]["__typename"] == "Unpriceable"
     bad = await api.data(PREVIEW, w.a.reseller, p=w.a_package, n="not a number", d=60)
     assert bad["pricePreview"]["__typename"] == "InvalidInput"
+
+
+CLIENT_CDRS = """query($id: Int!) { client(id: $id) { ... on Client {
+  cdrs(first: 10) { edges { node { number startedAt } } }
+} } }"""
+
+
+async def test_start_times_with_an_offset_come_back_in_utc(api: Api) -> None:
+    w = await world(api)
+    late = {**cdr("tz1", w.a_line), "startedAt": "2026-03-01T23:30:00-05:00"}
+    rated = await api.data(SUBMIT_CDR, w.a.reseller, cdr=late)
+    assert rated["submitCdr"]["__typename"] == "CdrRating"
+    batch = [
+        {**cdr("tz2", w.a_line), "startedAt": "2026-03-02T10:15:00+05:45"},
+        {**cdr("tz3", w.a_line), "startedAt": "2026-03-01T20:00:00-09:30"},
+    ]
+    await api.data(SUBMIT_CDRS, w.a.reseller, cdrs=batch)
+    data = await api.data(CLIENT_CDRS, w.a.reseller, id=w.a_client)
+    started = sorted(e["node"]["startedAt"] for e in data["client"]["cdrs"]["edges"])
+    assert started == [
+        "2026-03-02T04:30:00+00:00", "2026-03-02T04:30:00+00:00", "2026-03-02T05:30:00+00:00",
+    ]  # fmt: skip

@@ -5,6 +5,7 @@ UTC datetimes, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,8 @@ from sqlmodel import SQLModel, col
 
 from api.events import EventBus
 from api.store.bulk import raw_connection
-from api.store.tables import ApiToken, Reseller
+from api.store.engine import create_engine, make_sessionmaker
+from api.store.tables import ApiToken, Cdr, Reseller
 from api.store.unit_of_work import UnitOfWork
 from api.store.utc import UtcDateTime, to_utc
 from tests.conftest import Database
@@ -134,3 +136,56 @@ async def test_raw_driver_writes_utc(database: Database) -> None:
         stored = (await uow.session.scalars(select(ApiToken).order_by(col(ApiToken.id)))).all()
         assert [t.created_at for t in stored] == times
         assert all(t.created_at.tzinfo is UTC for t in stored)
+
+
+def _documented_repair() -> str:
+    """The repair statement of docs/reports.md (SQLite databases written before the fix)."""
+    doc = (Path(__file__).parents[3] / "docs" / "reports.md").read_text()
+    block = doc.split("**Repairing SQLite databases", 1)[1].split("```sql\n", 1)[1]
+    return block.split("```", 1)[0]
+
+
+async def test_the_documented_repair_moves_shifted_rows_once(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    sessions = make_sessionmaker(engine)
+    before, after = datetime(2026, 12, 7, 14, tzinfo=UTC), datetime(2026, 12, 7, 16, tzinfo=UTC)
+    # what the old code stored for 23:30-05:00: the wall-clock text, read as 23:30Z
+    shifted = datetime(2026, 3, 1, 23, 30, 59, 999_999, tzinfo=UTC)
+    rows = [
+        ("old", "asterisk-ny", shifted, before),  # to repair
+        ("other", "freeswitch", shifted, before),  # another source: another offset
+        ("new", "asterisk-ny", shifted, after),  # written after the upgrade: right already
+    ]
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+        async with UnitOfWork(sessions, EventBus()) as uow:
+            reseller = Reseller(id=7, name="r", currency="USD", created_at=before)
+            uow.session.add(reseller)
+            for call_id, source, started, created in rows:
+                uow.session.add(
+                    Cdr(
+                        reseller_id=7,
+                        source=source,
+                        call_id=call_id,
+                        direction="outbound",
+                        number="1",
+                        started_at=started,
+                        duration=1,
+                        status="unrated",
+                        created_at=created,
+                    )
+                )
+        async with engine.begin() as conn:
+            for statement in _documented_repair().split(";"):
+                if statement.strip(" \n-"):
+                    await conn.exec_driver_sql(statement)
+        async with UnitOfWork(sessions, EventBus(), read_only=True) as uow:
+            stored = dict((await uow.session.execute(select(Cdr.call_id, Cdr.started_at))).all())
+    finally:
+        await engine.dispose()
+    assert stored == {
+        "old": datetime(2026, 3, 2, 4, 30, 59, 999_999, tzinfo=UTC),
+        "other": shifted,
+        "new": shifted,
+    }
