@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
@@ -13,6 +15,13 @@ from api.domain.ledger import TransactionDraft, TransactionKind
 from api.services.access import reseller_scope
 from api.services.client_money import after_balance_change
 from api.services.context import ServicesContext
+from api.services.idempotency import (
+    FirstResult,
+    KeyedRequest,
+    first_result,
+    keyed_request,
+    remember,
+)
 from api.services.tenancy import load_client, load_reseller
 from api.services.views import MoneyMovement
 from api.store.tables import LedgerEntry, LedgerTransaction
@@ -33,17 +42,20 @@ async def add_payment(
     method: str = "manual",
     key: str | None = None,
     reseller_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> MoneyMovement:
     """Credit ``amount`` (> 0 micro-units) to the client. A payment that brings a hard
     client above 0 lifts its suspension. ``key`` (e.g. a PayPal transaction id) makes it
-    idempotent: the same key again returns the first payment."""
+    idempotent: the same key again returns the first payment. ``idempotency_key``: the
+    caller's retry key (:mod:`api.services.idempotency`)."""
     tenant = reseller_scope(actor, reseller_id)
     _check(amount, description)
     if method not in PAYMENT_METHODS:
         raise InvalidInput("method", f"must be one of {', '.join(sorted(PAYMENT_METHODS))}")
     return await _post(
-        ctx, tenant, client_id, TransactionKind.PAYMENT, amount, description, method, key, False
-    )
+        ctx, tenant, client_id, TransactionKind.PAYMENT, amount, description, method, key, False,
+        idempotency_key,
+    )  # fmt: skip
 
 
 async def add_charge(
@@ -56,6 +68,7 @@ async def add_charge(
     allow_overdraft: bool = True,
     key: str | None = None,
     reseller_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> MoneyMovement:
     """Debit ``amount`` (> 0 micro-units) from the client, for the reseller.
 
@@ -63,6 +76,7 @@ async def add_charge(
     ``allow_overdraft=False`` a charge that would take a *hard* client below zero is
     refused with :class:`InsufficientBalance` and nothing is posted; the check and the
     debit are one atomic statement, so concurrent charges never overdraw together.
+    ``idempotency_key``: the caller's retry key (:mod:`api.services.idempotency`).
     """
     tenant = reseller_scope(actor, reseller_id)
     _check(amount, description)
@@ -76,6 +90,7 @@ async def add_charge(
         "manual",
         key,
         not allow_overdraft,
+        idempotency_key,
     )
 
 
@@ -89,11 +104,25 @@ async def _post(
     method: str,
     key: str | None,
     floor_at_zero: bool,
+    idempotency_key: str | None = None,
 ) -> MoneyMovement:
     ledger_key = None if key is None else f"{kind.value}:{tenant}:{key}"[:200]
+    keyed = keyed_request(
+        idempotency_key, operation=kind.value, client_id=client_id, amount=amount,
+        description=description, method=method, key=key, floor_at_zero=floor_at_zero,
+    )  # fmt: skip
     now = ctx.now()
+
+    def movement(first: FirstResult) -> MoneyMovement:
+        return MoneyMovement(
+            first.transaction_id, client_id, kind.value, amount, method, description,
+            first.balance, first.created_at,
+        )  # fmt: skip
+
     try:
         async with ctx.unit_of_work() as uow:
+            if keyed is not None and (first := await first_result(uow, tenant, keyed, now)):
+                return movement(first)
             client = await load_client(uow, tenant, client_id, active=True)
             if ledger_key is not None and await uow.ledger.key_exists(ledger_key):
                 return await _existing(uow, ledger_key, client_id)
@@ -122,21 +151,25 @@ async def _post(
                 default_threshold=reseller.low_balance_threshold,
                 at=now,
             )
-            return MoneyMovement(
-                posted.transaction_id,
-                client_id,
-                kind.value,
-                amount,
-                method,
-                description,
-                balance,
-                now,
-            )
+            result = FirstResult(posted.transaction_id, balance, now)
+            if keyed is not None:
+                await remember(uow, tenant, keyed, result)
+            return movement(result)
     except IntegrityError:
+        if keyed is not None and (first := await _first_after_race(ctx, tenant, keyed, now)):
+            return movement(first)
         if ledger_key is None:
             raise
         async with ctx.unit_of_work() as uow:  # a concurrent twin won the key
             return await _existing(uow, ledger_key, client_id)
+
+
+async def _first_after_race(
+    ctx: ServicesContext, tenant: int, keyed: KeyedRequest, now: datetime
+) -> FirstResult | None:
+    """The result of a concurrent twin that stored the idempotency key first."""
+    async with ctx.unit_of_work() as uow:
+        return await first_result(uow, tenant, keyed, now)
 
 
 async def _existing(uow: UnitOfWork, key: str, client_id: int) -> MoneyMovement:

@@ -298,3 +298,23 @@ class PortalSession(SQLModel, table=True):
     created_at: datetime = _when()
     expires_at: datetime = _when()
     revoked_at: datetime | None = _when(nullable=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A reseller's idempotency key of a payment or charge: the SHA-256 ``fingerprint`` of
+    its arguments and what it answered (the ledger transaction, the balance after it).
+    Written in the payment's own transaction; the unique key decides concurrent twins."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("reseller_id", "key"),
+        Index("ix_idempotency_keys_reseller_created", "reseller_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id")
+    key: str = Field(max_length=128)
+    fingerprint: str = Field(max_length=64)
+    transaction_id: int = Field(foreign_key="ledger_transactions.id")
+    balance: int = _money()
+    created_at: datetime = _when()

@@ -20,6 +20,7 @@ from api.events import Event, EventBus
 from api.store.accounts import AccountRepository
 from api.store.cdrs import CdrRepository
 from api.store.engine import begin_read_only
+from api.store.idempotency import IdempotencyRepository
 from api.store.ledger import LedgerRepository
 
 
@@ -61,6 +62,10 @@ class UnitOfWork:
     @property
     def cdrs(self) -> CdrRepository:
         return CdrRepository(self.session)
+
+    @property
+    def idempotency_keys(self) -> IdempotencyRepository:
+        return IdempotencyRepository(self.session)
 
     def emit(self, event: Event) -> None:
         """Queue ``event``; it is published after the commit, or dropped on rollback."""

@@ -288,19 +288,37 @@ async def assign_did(
 
 
 async def add_payment(
-    info: Info, client_id: int, amount: Decimal, description: str = ""
+    info: Info,
+    client_id: int,
+    amount: Decimal,
+    description: str = "",
+    idempotency_key: str | None = None,
 ) -> MoneyResult:
-    return await _money(info, client_id, amount, description, payment=True)
+    """Credit the client. ``idempotencyKey`` (1..128 printable characters, kept 30 days per
+    reseller): a retry with the same key and arguments returns the first result."""
+    return await _money(info, client_id, amount, description, idempotency_key, payment=True)
 
 
 async def add_charge(
-    info: Info, client_id: int, amount: Decimal, description: str = ""
+    info: Info,
+    client_id: int,
+    amount: Decimal,
+    description: str = "",
+    idempotency_key: str | None = None,
 ) -> MoneyResult:
-    return await _money(info, client_id, amount, description, payment=False)
+    """Debit the client. ``idempotencyKey`` (1..128 printable characters, kept 30 days per
+    reseller): a retry with the same key and arguments returns the first result."""
+    return await _money(info, client_id, amount, description, idempotency_key, payment=False)
 
 
 async def _money(
-    info: Info, client_id: int, amount: Decimal, description: str, *, payment: bool
+    info: Info,
+    client_id: int,
+    amount: Decimal,
+    description: str,
+    idempotency_key: str | None,
+    *,
+    payment: bool,
 ) -> MoneyResult:
     context = info.context
     actor = context.acting_as("reseller", what="client", client_id=client_id)
@@ -313,11 +331,17 @@ async def _money(
         return invalid("description", f"at most {MAX_TEXT} characters")
     post = payments.add_payment if payment else payments.add_charge
     try:
-        view = await post(context.services, actor, client_id, micros, description=description)
+        view = await post(
+            context.services, actor, client_id, micros, description=description,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
     except domain.InsufficientBalance as exc:
         return InsufficientBalance(
             message=exc.message, balance=from_micros(exc.balance), amount=from_micros(exc.amount)
         )
+    except domain.InvalidInput as exc:
+        field = "idempotencyKey" if exc.field == "idempotency_key" else exc.field
+        return invalid(field, exc.detail)
     except domain.ServiceError as exc:
         return common_problem(exc)
     client = await clients.get_client(context.services, actor, client_id)
