@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.store.tables import Cdr
-from api.store.utc import sqlite_when, to_utc
+from api.store.utc import postgres_when, sqlite_when
 
 CDR_INSERT_COLUMNS: tuple[str, ...] = (
     "reseller_id",
@@ -319,7 +319,7 @@ class PostgresRaw:
         self.driver = driver
 
     def when(self, value: datetime) -> Any:
-        return to_utc(value)
+        return postgres_when(value)
 
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         return list(await self.driver.fetch(sql, *args))
@@ -383,7 +383,7 @@ class PostgresRaw:
             tenant,
             kind,
             description,
-            to_utc(at),
+            postgres_when(at),
             list(client_ids),
         )
         return {int(c): int(i) for c, i in rows}

@@ -35,7 +35,7 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 from api.store.bulk import _processor
-from api.store.utc import sqlite_when, to_utc
+from api.store.utc import postgres_when, sqlite_when
 
 T = TypeVar("T")
 SqliteWork = Callable[[sqlite3.Connection], T]
@@ -111,7 +111,7 @@ class PostgresTransaction:
         self._tx: Any = None
 
     def when(self, value: datetime) -> Any:
-        return to_utc(value)
+        return postgres_when(value)
 
     def idle(self) -> bool:
         """No transaction open on the open connection (safe to pool without a reset)."""

@@ -7,7 +7,8 @@ Every timestamp is therefore converted to UTC on its way in, in exactly two plac
 * :class:`UtcDateTime`, the type of every ORM timestamp column (also the processor the
   compiled raw selects of :mod:`api.store.compiled_select` use to read them back);
 * :func:`sqlite_when`, what the raw SQLite paths (:mod:`api.store.bulk`,
-  :mod:`api.store.realtime`) bind; asyncpg's raw paths bind :func:`to_utc`.
+  :mod:`api.store.realtime`) bind; asyncpg's raw paths bind :func:`postgres_when`
+  (asyncpg sends an aware datetime as its UTC instant itself).
 
 On the way out every timestamp is an aware UTC ``datetime``. A naive ``datetime`` is
 taken as UTC (the store's convention; the services only produce aware ones).
@@ -36,6 +37,12 @@ def to_utc(value: datetime) -> datetime:
     if zone is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def postgres_when(value: datetime) -> datetime:
+    """``value`` for asyncpg: aware as it is (asyncpg sends its UTC instant), a naive one
+    taken as UTC (asyncpg would take it as the machine's local time)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

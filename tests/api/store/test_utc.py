@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, col
 from api.events import EventBus
 from api.store.bulk import raw_connection
 from api.store.engine import create_engine, make_sessionmaker
+from api.store.realtime import realtime_transaction
 from api.store.tables import ApiToken, Cdr, Reseller
 from api.store.unit_of_work import UnitOfWork
 from api.store.utc import UtcDateTime, to_utc
@@ -110,7 +111,10 @@ _NUMBERED = "VALUES ($1, $2, $3, $4, $5)"
 
 
 async def test_raw_driver_writes_utc(database: Database) -> None:
-    times = drawn(25)
+    naive = datetime(2026, 3, 1, 23, 30)  # taken as UTC (asyncpg alone: local time)
+    times = [*drawn(25), naive]
+    async with realtime_transaction(database.engine) as tx:  # the real-time path's binds
+        realtime = [tx.when(t) for t in times]
     async with UnitOfWork(database.sessionmaker, EventBus()) as uow:
         raw = await raw_connection(uow.session)
         reseller = Reseller(name="raw", currency="USD", created_at=times[0])
@@ -121,20 +125,17 @@ async def test_raw_driver_writes_utc(database: Database) -> None:
         for i, when in enumerate(times):
             await raw.fetch(
                 "INSERT INTO api_tokens (role, reseller_id, name, token_hash, created_at) "
-                + (
-                    "VALUES (?, ?, ?, ?, ?)"
-                    if raw.backend == "sqlite"
-                    else "VALUES ($1, $2, $3, $4, $5)"
-                ),
+                + ("VALUES (?, ?, ?, ?, ?)" if raw.backend == "sqlite" else _NUMBERED),
                 "reseller",
                 tenant,
                 f"t{i}",
                 f"{i:064d}",
                 raw.when(when),
             )
+        assert [raw.when(t) for t in times] == realtime
     async with UnitOfWork(database.sessionmaker, EventBus(), read_only=True) as uow:
         stored = (await uow.session.scalars(select(ApiToken).order_by(col(ApiToken.id)))).all()
-        assert [t.created_at for t in stored] == times
+        assert [t.created_at for t in stored] == [*times[:-1], naive.replace(tzinfo=UTC)]
         assert all(t.created_at.tzinfo is UTC for t in stored)
 
 
