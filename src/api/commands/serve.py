@@ -1,9 +1,11 @@
-"""``pulsebill serve [--dev] [--host H] [--port P] [--access-log]``: run the API under
-uvicorn (one worker; uvloop and httptools, access log off unless asked for)."""
+"""``pulsebill serve [--dev] [--host H] [--port P] [--access-log] [--no-daily-billing]``:
+run the API under uvicorn (one worker; uvloop and httptools, access log off unless asked
+for). The server also runs the daily billing (see :mod:`api.billing_schedule`)."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from api.settings import Settings
@@ -17,6 +19,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--access-log", action="store_true", help="log every request (off: it costs CPU)"
     )
+    parser.add_argument(
+        "--no-daily-billing",
+        action="store_true",
+        help="do not bill each day (default: on unless PULSEBILL_DAILY_BILLING=0)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn's log level (info)")
     parser.set_defaults(func=run)
 
@@ -27,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from api.app import create_app, tune_gc
 
     settings = Settings.from_env(dev=args.dev)
+    if args.no_daily_billing:
+        settings = replace(settings, daily_billing=False)
     app = create_app(settings)
     tune_gc()
     uvicorn.run(
