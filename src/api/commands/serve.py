@@ -5,6 +5,7 @@ for). The server also runs the daily billing (see :mod:`api.billing_schedule`)."
 from __future__ import annotations
 
 import argparse
+import copy
 from dataclasses import replace
 from typing import Any
 
@@ -47,5 +48,16 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         loop="uvloop",
         http="httptools",
+        log_config=log_config(),
     )
     return 0
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the ``pulsebill`` loggers (the daily billing) on its console
+    handler at INFO."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["pulsebill"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
