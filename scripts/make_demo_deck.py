@@ -1,4 +1,4 @@
-"""Generate ``data/demo-deck.csv``: a SAMPLE operator deck built from phonenumbers metadata.
+"""Generate ``src/api/demo_data/demo-deck.csv``: a SAMPLE operator deck from phonenumbers.
 
 Rows: every geographic country calling code (country = its main region); the regions that
 share a code but own leading digits (e.g. KZ under 7, AX under 358); NANP area codes of
@@ -8,7 +8,8 @@ example mobile number that the example fixed-line number does not share. Rates a
 illustrative, derived from a hash of the prefix: deterministic, value < premium, not a
 real price list.
 
-Usage: ``.venv/bin/python scripts/make_demo_deck.py [OUTPUT]`` (default data/demo-deck.csv).
+Usage: ``.venv/bin/python scripts/make_demo_deck.py [OUTPUT]`` (default
+src/api/demo_data/demo-deck.csv, shipped in the package; data/demo-deck.csv links to it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ratelang.countries import is_country
 NON_ISO_REGIONS = {"AC": "SH", "TA": "SH"}  # Ascension and Tristan da Cunha belong to SH
 NAMES = {"XK": "Kosovo", "AC": "Ascension Island", "TA": "Tristan da Cunha"}
 NANP_PULSE = "6/6"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "data" / "demo-deck.csv"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "src" / "api" / "demo_data" / "demo-deck.csv"
 
 Row = tuple[str, str, str, int, int, str]
 

@@ -1,14 +1,18 @@
 """``create_app(settings)``: the Starlette app (GraphQL at ``/graphql``, CSV at ``/reports``).
 
+Without settings it reads them from the environment, so that
+``uvicorn --factory api.app:create_app`` serves the same app as ``pulsebill serve``.
+
 Nothing is built at import time: the lifespan creates the engine, the sessionmaker, the
-event bus, the services context and the authenticator, and disposes the engine on exit.
+event bus, the services context and the authenticator, starts the daily billing when
+``settings.daily_billing`` (see :mod:`api.billing_schedule`), and disposes the engine on exit.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +26,7 @@ from api.auth.api_tokens import verify_api_token
 from api.auth.authenticate import Authenticator
 from api.auth.passwords import Passwords
 from api.auth.portal import PortalAuth
+from api.billing_schedule import DailyBilling, running
 from api.events import EventBus
 from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
@@ -35,18 +40,19 @@ from api.store.engine import create_engine, make_sessionmaker
 
 
 def create_app(
-    settings: Settings,
+    settings: Settings | None = None,
     *,
     engine: AsyncEngine | None = None,
     passwords: Passwords | None = None,
     clock: Clock = utc_now,
     on_ready: Callable[[AppState], None] | None = None,
 ) -> Starlette:
-    """The application for ``settings``.
+    """The application for ``settings`` (default: :meth:`Settings.from_env`).
 
     ``engine`` lets tests share an engine they own (it is then not disposed here);
     ``passwords`` lets them use cheap argon2 parameters; ``on_ready`` sees the state.
     """
+    settings = Settings.from_env() if settings is None else settings
     view = PulsebillGraphQL(build_schema(dev=settings.dev), dev=settings.dev)
 
     @asynccontextmanager
@@ -66,7 +72,10 @@ def create_app(
         if on_ready is not None:
             on_ready(state)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                if settings.daily_billing:
+                    await stack.enter_async_context(running(DailyBilling(services)))
+                yield
         finally:
             dispose_sync_reader(db)  # the inline SQLite readers of request reads, if any
             if own_engine:

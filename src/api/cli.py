@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "api.commands.demo",
     "api.commands.deck",
     "api.commands.reseller",
+    "api.commands.tokens",
     "api.commands.bill",
     "api.commands.rate",
 )

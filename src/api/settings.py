@@ -28,6 +28,7 @@ class Settings:
     dev: bool = False
     max_body_bytes: int = 1_000_000
     max_call_seconds: int = 4 * 3600
+    daily_billing: bool = False
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -38,7 +39,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
         """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
-        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV`` and ``PULSEBILL_MAX_BODY_BYTES``."""
+        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES`` and
+        ``PULSEBILL_DAILY_BILLING`` (on unless ``0``, ``false`` or ``no``: the server bills
+        each day itself)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -47,6 +50,8 @@ class Settings:
             secret_key=env.get("PULSEBILL_SECRET_KEY") or _local_secret(),
             dev=dev or env.get("PULSEBILL_DEV", "") in {"1", "true", "yes"},
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
+            daily_billing=env.get("PULSEBILL_DAILY_BILLING", "1").lower()
+            not in {"0", "false", "no"},
         )
 
 

@@ -12,6 +12,7 @@ from ratelang.model import (
     RateRule,
     Route,
     RuleKind,
+    SourceRef,
     ZoneKind,
 )
 from ratelang.money import Rounding, RoundingMode
@@ -97,6 +98,7 @@ def build(package: ast.Package) -> CompiledPackage:
         source=package.at,
         rules=tuple(rules),
         zones=tuple(zones),
+        markup_source=settings.markup_source,
     )
 
 
@@ -106,6 +108,7 @@ class _Settings:
     def __init__(self) -> None:
         self.currency: str | None = None
         self.markup = Markup()
+        self.markup_source: SourceRef | None = None
         self.pulse = DEFAULT_PULSE
         self.canada_route = Route.VALUE
         self.international_route = Route.VALUE
@@ -123,6 +126,7 @@ class _Settings:
                 self.currency = values.currency(code.text)
             case ast.MarkupDirective(markup=spec):
                 self.markup = values.markup(spec)
+                self.markup_source = directive.at
             case ast.PulseDirective(pulse=spec):
                 self.pulse = values.pulse(spec)
             case ast.RouteDirective(which=which, route=route):

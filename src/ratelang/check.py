@@ -38,13 +38,21 @@ def check(
     return analysis.errors, analysis.warnings
 
 
-def analyse(rule_file: ast.RuleFile, deck: Deck | None = None) -> Analysis:
-    """Check ``rule_file`` and build its packages when there is no error."""
+def analyse(
+    rule_file: ast.RuleFile, deck: Deck | None = None, *, skipped: frozenset[int] = frozenset()
+) -> Analysis:
+    """Check ``rule_file`` and build its packages when there is no error.
+
+    ``skipped``: lines left out of ``rule_file`` (broken lines of a file with syntax
+    errors); a package that spans one is checked directive by directive only, since the
+    settings it seems to lack may be on that line.
+    """
     report = _Report(rule_file)
     index = DeckIndex(deck) if deck is not None else None
     names: dict[str, ast.Package] = {}
     packages: list[CompiledPackage] = []
-    for package in rule_file.packages:
+    starts = [p.at.line for p in rule_file.packages[1:]] + [len(rule_file.lines) + 1]
+    for package, next_start in zip(rule_file.packages, starts, strict=False):
         first = names.setdefault(package.name.text, package)
         if first is not package:
             report.error(
@@ -53,6 +61,9 @@ def analyse(rule_file: ast.RuleFile, deck: Deck | None = None) -> Analysis:
                 "package names are unique within a file",
                 len(package.name.text) + 2,
             )
+        if any(package.at.line <= line < next_start for line in skipped):
+            _check_package(package, report, incomplete=True)
+            continue
         before = len(report.errors)
         # Build first: when that succeeds every value is valid (build converts each value
         # with the same function that _check_values tries), so only the package's structure
@@ -108,8 +119,11 @@ class _Report:
             self.error(word.at, problem.message, problem.hint, len(word.text))
 
 
-def _check_package(package: ast.Package, report: _Report, values_checked: bool = False) -> None:
-    """Report the package's errors; ``values_checked``: every value is known to be valid."""
+def _check_package(
+    package: ast.Package, report: _Report, values_checked: bool = False, incomplete: bool = False
+) -> None:
+    """Report the package's errors; ``values_checked``: every value is known to be valid;
+    ``incomplete``: lines of it are missing (only its directives are checked)."""
     if not package.name.text.strip():
         report.error(package.name.at, "a package needs a name", 'e.g. package "Basic" { ... }', 2)
     seen: dict[str, ast.Directive] = {}
@@ -126,6 +140,8 @@ def _check_package(package: ast.Package, report: _Report, values_checked: bool =
             else:
                 message = f"contradictory '{identity}': line {first.at.line} says '{first.text}'"
             report.error(directive.at, message, "keep only one of them", len(directive.text))
+    if incomplete:
+        return
     for name, example in REQUIRED:
         if name not in seen:
             report.error(

@@ -10,11 +10,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from ratelang.compile import Compiled, compile_file
 from ratelang.deck import DeckError, load_deck
-from ratelang.errors import RuleErrors, RuleWarning
+from ratelang.errors import RuleError, RuleErrors, RuleWarning
 from ratelang.model import CompiledPackage, Deck, Direction
 from ratelang.money import parse_amount
 from ratelang.numbers import NumberError, normalize
@@ -112,12 +113,25 @@ def _deck(path: str | None) -> Deck | None:
     return None if path is None else load_deck(path)
 
 
+def _compile_rules(file: str, deck: Deck | None = None) -> Compiled:
+    """``compile_file``; a file without any package is an error here (nothing to use)."""
+    compiled = compile_file(file, deck)
+    if compiled.packages:
+        return compiled
+    blank = not Path(file).read_text(encoding="utf-8").strip()
+    message = "the file declares no package" + (
+        " (it is empty)" if blank else " (only comments and blank lines)"
+    )
+    hint = 'a package starts with a line such as: package "Basic" {'
+    raise RuleErrors((RuleError(file, 1, 1, message, hint=hint),), compiled.warnings)
+
+
 def _check(args: argparse.Namespace) -> int:
     deck = _deck(args.deck)
     status = OK
     for file in args.files:
         try:
-            compiled = compile_file(file, deck)
+            compiled = _compile_rules(file, deck)
         except RuleErrors as exc:
             _print_warnings(exc.warnings)
             print(exc.render(), file=sys.stderr)
@@ -142,7 +156,7 @@ def compiled_to_json(compiled: Compiled) -> JSON:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    compiled = compile_file(args.file)
+    compiled = _compile_rules(args.file)
     _print_warnings(compiled.warnings)
     if args.json:
         print(json.dumps(compiled_to_json(compiled), indent=2))
@@ -193,7 +207,7 @@ def _price(args: argparse.Namespace) -> int:
     if direction is Direction.INBOUND and (args.did_sell is None or args.did_cost is None):
         raise UsageError("an inbound call needs --did-sell and --did-cost")
     deck = load_deck(args.deck)
-    compiled = compile_file(args.file)
+    compiled = _compile_rules(args.file)
     package = _choose(compiled, args.package)
     call = Call(
         number=args.to,

@@ -18,7 +18,7 @@ from ratelang.build import build
 from ratelang.check import analyse, check
 from ratelang.errors import RuleErrors, RuleWarning
 from ratelang.model import CompiledPackage, Deck
-from ratelang.parse import parse_rules
+from ratelang.parse import SyntaxErrors, parse_rules
 from ratelang.transform import to_ast
 
 __all__ = ["Compiled", "build", "check", "compile_file", "compile_source", "parse", "to_ast"]
@@ -64,13 +64,25 @@ def parse(text: str, file: str = "<input>") -> ast.RuleFile:
 
 
 def compile_source(text: str, file: str = "<input>", deck: Deck | None = None) -> Compiled:
-    """Parse, check and build ``text``; raises :class:`RuleErrors` on any error.
+    """Parse, check and build ``text``; raises :class:`RuleErrors` on any error: the
+    syntax errors and, when the rest of the file parses without its broken lines, the
+    errors the checker finds there.
 
     With ``deck``, also warns of rates below the deck's cost and of rules or free zones
     that match no destination of the deck.
     """
     with _gc_paused():
-        analysis = analyse(parse(text, file), deck)
+        try:
+            rule_file = parse(text, file)
+        except SyntaxErrors as exc:
+            if exc.recovered is None:
+                raise
+            # The rest of the file parsed: report its errors too (no warnings: the file
+            # is not what its author meant yet).
+            found = analyse(exc.recovered, deck, skipped=exc.skipped).errors
+            everything = sorted((*exc.errors, *found), key=lambda e: (e.line, e.column))
+            raise RuleErrors(tuple(everything)) from None
+        analysis = analyse(rule_file, deck)
     if analysis.errors:
         raise RuleErrors(analysis.errors, analysis.warnings)
     return Compiled(analysis.packages, analysis.warnings)

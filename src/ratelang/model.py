@@ -150,6 +150,7 @@ class CompiledPackage:
     source: SourceRef
     rules: tuple[RateRule, ...] = field(default=())  # every rate rule, in source order
     zones: tuple[FreeZone, ...] = field(default=())  # every free zone, in source order
+    markup_source: SourceRef | None = None  # the package's `markup` line, when it has one
 
     def route_for(self, country: CountryCode) -> Route:
         """The Canada route for US and CA, the International route for every other country."""

@@ -5,7 +5,10 @@ and fail the same way: :func:`parse_tree` gives lark's tree (the stage tests and
 look at), :func:`parse_rules` builds the AST during parsing with
 :class:`ratelang.transform.AstBuilder`, about twice as fast, which is what the compiler
 uses. On a syntax error inside a package the offending line is blanked and the text
-parsed again, so that one run reports every broken line (up to :data:`MAX_ERRORS`).
+parsed again, so that one run reports every broken line (up to :data:`MAX_ERRORS`); a
+package left open at the end of the file is closed for the next attempt. When the rest
+then parses, :class:`SyntaxErrors` carries its AST, so that the checker can report the
+other errors of the file too (see :func:`ratelang.compile.compile_source`).
 """
 
 from __future__ import annotations
@@ -80,44 +83,84 @@ def _keywords() -> dict[str, str]:
     return {t.name: t.pattern.value for t in terminals if isinstance(t.pattern, PatternStr)}
 
 
+class SyntaxErrors(RuleErrors):
+    """Syntax errors of a file, in source order. ``recovered`` is the AST of the file
+    without its broken lines (their numbers are ``skipped``) when the rest parses, else
+    ``None``; the checker finds the file's other errors in it."""
+
+    def __init__(
+        self,
+        errors: tuple[RuleError, ...],
+        recovered: ast.RuleFile | None = None,
+        skipped: frozenset[int] = frozenset(),
+    ) -> None:
+        super().__init__(errors)
+        self.recovered = recovered
+        self.skipped = skipped
+
+
 def parse_tree(text: str, file: str = "<input>") -> Tree[Token]:
-    """Parse ``text``; raise :class:`RuleErrors` with every syntax error found."""
-    return _parse_all(parser().parse, text, file)
+    """Parse ``text``; raise :class:`SyntaxErrors` with every syntax error found."""
+    tree, errors, skipped = _parse_all(parser().parse, text, file)
+    if errors or tree is None:
+        raise SyntaxErrors(errors, None, skipped)
+    return tree
 
 
 def parse_rules(text: str, file: str = "<input>") -> ast.RuleFile:
     """Parse ``text`` straight to its AST (the same as ``to_ast(parse_tree(text))``).
 
-    Raises :class:`RuleErrors` with every syntax error found, exactly as :func:`parse_tree`.
+    Raises :class:`SyntaxErrors` with every syntax error found, exactly as
+    :func:`parse_tree`, and the AST of the rest of the file when it parses.
     """
     lark, builder = _ast_parser()
     with _AST_LOCK:
         builder.file, builder.text = file, text
         try:
-            packages: list[ast.Package] = _parse_all(lark.parse, text, file)  # type: ignore[arg-type]
+            packages, errors, skipped = _parse_all(lark.parse, text, file)
         finally:
             builder.text = ""
-    return ast.RuleFile(file, tuple(packages), tuple(text.split("\n")))
+    rule_file = None
+    if packages is not None:
+        rule_file = ast.RuleFile(file, tuple(packages), tuple(text.split("\n")))  # type: ignore[arg-type]
+    if errors or rule_file is None:
+        raise SyntaxErrors(errors, rule_file, skipped)
+    return rule_file
 
 
-def _parse_all(parse: Callable[[str], _T], text: str, file: str) -> _T:
-    """``parse(text)``, or :class:`RuleErrors` with every syntax error found."""
+def _parse_all(
+    parse: Callable[[str], _T], text: str, file: str
+) -> tuple[_T | None, tuple[RuleError, ...], frozenset[int]]:
+    """``parse(text)`` and every syntax error found on the way, in source order, with the
+    lines blanked to get there; the result is ``None`` when the file could not be parsed
+    even without its broken lines."""
     errors: list[RuleError] = []
     lines = text.split("\n")
+    count = len(lines)
+    skipped: set[int] = set()
+    result: _T | None = None
     while True:
         try:
             result = parse("\n".join(lines))
         except UnexpectedInput as exc:
             error = _translate(exc, lines, file)
+            if error.line > count:  # an error in the "}" added below: no more to learn
+                break
             errors.append(error)
-            at_end = error.message == "unexpected end of file"
-            if at_end or len(errors) >= MAX_ERRORS or not _blank_line(lines, error.line):
+            if len(errors) >= MAX_ERRORS:
+                break
+            if error.message == "unexpected end of file":
+                if len(lines) > count or "'}'" not in error.expected:
+                    break
+                lines.append("}")  # close the package left open, and look at the rest
+            elif _blank_line(lines, error.line):
+                skipped.add(error.line)
+            else:
                 break
         else:
-            if errors:
-                break
-            return result
-    raise RuleErrors(tuple(sorted(errors, key=lambda e: (e.line, e.column))))
+            break
+    ordered = tuple(sorted(errors, key=lambda e: (e.line, e.column)))
+    return result, ordered, frozenset(skipped)
 
 
 def _blank_line(lines: list[str], line: int) -> bool:
@@ -128,7 +171,7 @@ def _blank_line(lines: list[str], line: int) -> bool:
     source = lines[index].split("#", 1)[0]
     if any(c in source for c in '{}"') or source.strip().startswith("package"):
         return False
-    lines[index] = ""
+    lines[index] = " " * len(lines[index])  # same length: later offsets stay the same
     return True
 
 

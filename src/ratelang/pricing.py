@@ -243,7 +243,7 @@ def _sell_rate(
             rule = package.usa_canada_rule
     if rule is None:
         markup = package.markup
-        line = package.source.line
+        line = (package.markup_source or package.source).line  # the package's default: its line
         matched = _markup_rule(markup.percent_micros, markup.fixed_micros, line or None)
         return _apply_markup(markup, cost_rate), package.pulse, matched
     matched = MatchedRule(rule.kind, rule.text, rule.source.line)

@@ -209,3 +209,46 @@ def test_price_with_broken_rules_exit_1(capsys: pytest.CaptureFixture[str], tmp_
     )
     assert status == 1
     assert "unknown country 'ZZ'" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [("", "it is empty"), ("\n  \n", "it is empty"), ("# soon\n", "only comments and blank lines")],
+)
+def test_a_file_without_packages_is_an_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, why: str
+) -> None:
+    rules = tmp_path / "empty.rate"
+    rules.write_text(text, encoding="utf-8")
+    expected = (
+        f"{rules}:1:1: error: the file declares no package ({why})\n"
+        '  hint: a package starts with a line such as: package "Basic" {\n'
+    )
+    assert run(capsys, "check", str(rules)) == (1, "", expected + f"{rules}: 1 error\n")
+    assert run(capsys, "compile", str(rules)) == (1, "", expected)
+    price = ("price", str(rules), "--deck", str(SMALL_DECK), "--to", "44", "--duration", "1")
+    assert run(capsys, *price) == (1, "", expected)
+
+
+def test_check_reports_the_errors_a_syntax_error_used_to_hide(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rules = tmp_path / "p.rate"
+    rules.write_text(package("markp 20%", "round 4 half-up", "rate country gb 0.01"))
+    status, out, err = run(capsys, "check", str(rules))
+    assert (status, out) == (1, "")
+    heads = [line for line in err.splitlines() if ": error: " in line]
+    assert heads == [
+        f"{rules}:6:5: error: unknown directive 'markp'",
+        f"{rules}:7:13: error: unexpected 'half-up'",
+        f"{rules}:8:18: error: unknown country 'gb'",
+    ]
+    assert err.endswith(f"{rules}: 3 errors\n")
+    assert "did you mean 'markup'?" in err
+
+
+def test_price_names_the_markup_line(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("price", BASIC, "--deck", str(SMALL_DECK), "--to", "+33 1 23 45 67 89")
+    status, out, _ = run(capsys, *args, "--duration", "60")
+    assert status == 0
+    assert f"markup: markup 20% + 0.0000 ({BASIC}:6)" in out

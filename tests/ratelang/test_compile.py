@@ -12,6 +12,7 @@ from ratelang.compile import Compiled, compile_file, compile_source, parse
 from ratelang.errors import RuleErrors
 from ratelang.model import Markup, Pulse, Route, RuleKind, SourceRef, ZoneKind
 from ratelang.money import Rounding, RoundingMode
+from ratelang.parse import SyntaxErrors
 from ratelang.values import ValueProblem
 
 from .conftest import RULES, package
@@ -146,3 +147,63 @@ def test_ten_thousand_rules_compile_quickly() -> None:
     elapsed = time.perf_counter() - start
     assert len(pkg.prefix_rules) == 10_000
     assert elapsed < 3.0, f"10,000 rules took {elapsed:.2f} s"  # about 0.5 s; generous for CI
+
+
+def errors_of(text: str) -> list[tuple[int, int, str]]:
+    with pytest.raises(RuleErrors) as info:
+        compile_source(text, "t.rate")
+    assert not info.value.warnings  # a file with syntax errors gets no warnings
+    return [(e.line, e.column, e.message) for e in info.value.errors]
+
+
+def test_a_syntax_error_does_not_hide_the_other_errors() -> None:
+    text = package("markp 20%", "round 4 half-up", "rate country gb 0.01")
+    assert errors_of(text) == [
+        (6, 5, "unknown directive 'markp'"),
+        (7, 13, "unexpected 'half-up'"),
+        (8, 18, "unknown country 'gb'"),
+    ]
+
+
+def test_a_broken_line_does_not_count_as_a_missing_setting() -> None:
+    # the currency line is broken: the package does not "lack" a currency
+    text = 'package "P" {\n    currency U S D\n    route canada value\n    route int value\n}\n'
+    assert errors_of(text) == [(2, 16, "unexpected 'S'"), (4, 11, "unexpected 'int'")]
+
+
+def test_the_directives_after_a_broken_line_keep_their_text_and_place() -> None:
+    text = package("fee setup $1", "markup 30%")
+    assert errors_of(text) == [
+        (6, 15, "unexpected '$1'"),
+        (7, 5, "contradictory 'markup': line 3 says 'markup 20%'"),
+    ]
+
+
+def test_errors_of_every_package_and_of_a_package_left_open() -> None:
+    text = package("pulse 60 /") + 'package "Q" {\n    currency usd\n    markp 1\n'
+    assert errors_of(text) == [
+        (6, 15, "unexpected end of line"),
+        (8, 1, "package 'Q' has no 'route canada' directive"),
+        (8, 1, "package 'Q' has no 'route international' directive"),
+        (9, 14, "malformed currency 'usd': ISO 4217 is three upper-case letters"),
+        (10, 5, "unknown directive 'markp'"),
+        (10, 12, "unexpected end of file"),
+    ]
+
+
+def test_a_nested_package_stops_the_parse() -> None:
+    text = package('package "Q" {', "markp 1") + "}\n"
+    with pytest.raises(SyntaxErrors) as info:
+        parse(text, "t.rate")
+    assert info.value.recovered is None
+    assert [message for _, _, message in errors_of(text)] == ["unexpected character '{'"]
+
+
+def test_syntax_errors_carry_the_rest_of_the_file() -> None:
+    with pytest.raises(SyntaxErrors) as info:
+        parse(package("markup 15", "rate prefix 44 0.01"), "t.rate")
+    assert info.value.skipped == frozenset({6})
+    assert info.value.recovered is not None
+    (pkg,) = info.value.recovered.packages
+    assert [d.text for d in pkg.directives][-1] == "rate prefix 44 0.01"
+    assert pkg.directives[-1].at.line == 7

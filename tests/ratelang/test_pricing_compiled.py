@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ratelang.compile import compile_file
+from ratelang.compile import compile_file, compile_source
 from ratelang.deck import load_deck
 from ratelang.model import RuleKind
 from ratelang.pricing import price
@@ -39,3 +39,24 @@ def test_jamaica_falls_back_to_markup() -> None:
     assert rating.rule.kind is RuleKind.MARKUP
     assert rating.rule.text == "markup 20% + 0.0000"
     assert rating.sell_rate == rating.cost_rate * 12 // 10
+
+
+def test_the_markup_rule_points_at_the_markup_line() -> None:
+    rating = price(Call("+49 30 1234567", 60), BASIC, DECK)
+    assert rating.rule.kind is RuleKind.MARKUP
+    lines = (ROOT / "rules" / "basic.rate").read_text(encoding="utf-8").splitlines()
+    assert rating.rule.line is not None
+    assert lines[rating.rule.line - 1].strip().startswith("markup 20%")
+
+
+def test_without_a_markup_line_the_markup_rule_points_at_the_package() -> None:
+    text = (
+        'package "Bare" {\n  currency USD\n  route canada value\n  route international value\n}\n'
+    )
+    bare = compile_source(text, "bare.rate").package()
+    rating = price(Call("+49 30 1234567", 60), bare, DECK)
+    assert (rating.rule.kind, rating.rule.text, rating.rule.line) == (
+        RuleKind.MARKUP,
+        "markup 0% + 0.0000",
+        1,
+    )

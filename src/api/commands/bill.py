@@ -1,4 +1,7 @@
-"""``pulsebill bill --date 2026-12-01``: the billing cycle for one date (idempotent)."""
+"""``pulsebill bill --date 2026-12-01``: the billing cycle for one date (idempotent).
+
+A date after today (UTC) is refused: its statements would describe a period still open.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from datetime import date
 
 from api.commands.service_runner import run
 from api.domain.actor import Actor
+from api.domain.cycles import check_billable
+from api.domain.errors import InvalidInput
 from api.services.billing import run_billing
 from api.services.context import ServicesContext
 
@@ -26,6 +31,10 @@ def _date(text: str) -> date:
 
 def main(args: argparse.Namespace) -> int:
     async def job(ctx: ServicesContext) -> int:
+        try:
+            check_billable(args.date, ctx.now().date())
+        except ValueError as exc:
+            raise InvalidInput("date", str(exc)) from None
         done = await run_billing(ctx, Actor.operator(), args.date)
         print(
             f"{done.on}: {done.clients} clients, {done.fees_posted} fees, "

@@ -1,7 +1,9 @@
 """``pulsebill demo``: load the demo data once and print the demo API tokens.
 
 The demo tokens are derived from the secret key (HMAC), so every run prints the same
-tokens without storing them in clear and without adding a token per run.
+tokens without storing them in clear and without adding a token per run. The demo's
+deck and rule files ship inside the package (``api/demo_data``), so it runs from any
+folder; ``--rules`` and ``--deck`` load others.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +26,20 @@ from api.services.secrets import token_hash
 from api.settings import Settings
 from api.store.tables import ApiToken
 
-DEFAULT_RULES = Path("rules")
-DEFAULT_DECK = Path("data/demo-deck.csv")
+DEMO_DATA = "demo_data"
+"""The folder inside the ``api`` package with ``demo-deck.csv`` and ``rules/``."""
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "demo", help="load the demo data (idempotent) and print the demo tokens"
     )
-    parser.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="folder of .rate files")
-    parser.add_argument("--deck", type=Path, default=DEFAULT_DECK, help="operator deck CSV")
+    parser.add_argument(
+        "--rules", type=Path, default=None, help="folder of .rate files (default: the demo's)"
+    )
+    parser.add_argument(
+        "--deck", type=Path, default=None, help="operator deck CSV (default: the demo's)"
+    )
     parser.set_defaults(func=_command)
 
 
@@ -42,11 +49,23 @@ def demo_token(secret_key: str, purpose: str) -> str:
     return "pb_" + base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
 
+def graphql_url(settings: Settings) -> str:
+    """Where ``pulsebill serve`` answers with these settings (a wildcard host: loopback)."""
+    host = "127.0.0.1" if settings.host in {"", "0.0.0.0", "::"} else settings.host  # noqa: S104
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/graphql"
+
+
 def _command(args: argparse.Namespace) -> int:
-    secret = Settings.from_env().secret_key
+    settings = Settings.from_env()
+    secret = settings.secret_key
 
     async def job(ctx: ServicesContext) -> int:
-        summary = await load_demo(ctx, args.rules, args.deck)
+        with as_file(files("api") / DEMO_DATA) as demo_data:
+            rules = args.rules or demo_data / "rules"
+            deck = args.deck or demo_data / "demo-deck.csv"
+            summary = await load_demo(ctx, rules, deck)
         reseller_token = demo_token(secret, "reseller")
         operator_token = demo_token(secret, "operator")
         await _ensure_token(ctx, Role.RESELLER, summary.reseller_id, reseller_token)
@@ -55,7 +74,7 @@ def _command(args: argparse.Namespace) -> int:
         print(f"  {len(summary.package_ids)} packages, {len(summary.client_ids)} clients")
         print(f"demo reseller API token: {reseller_token}")
         print(f"demo operator API token: {operator_token}")
-        print('send it as "Authorization: Bearer <token>" to http://127.0.0.1:8000/graphql')
+        print(f'send it as "Authorization: Bearer <token>" to {graphql_url(settings)}')
         return 0
 
     return run(job)

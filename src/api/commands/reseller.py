@@ -1,4 +1,4 @@
-"""``pulsebill create-reseller NAME --currency USD`` and ``pulsebill revoke-token ID``."""
+"""``pulsebill create-reseller NAME --currency USD``: a tenant and its first API token."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 from api.commands.service_runner import run
 from api.domain.actor import Actor
 from api.services.context import ServicesContext
-from api.services.resellers import create_reseller, revoke_token
+from api.services.resellers import create_reseller
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,9 +15,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("name")
     create.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
     create.set_defaults(func=create_main)
-    revoke = subparsers.add_parser("revoke-token", help="revoke an API token by id")
-    revoke.add_argument("token_id", type=int)
-    revoke.set_defaults(func=revoke_main)
 
 
 def create_main(args: argparse.Namespace) -> int:
@@ -28,15 +25,6 @@ def create_main(args: argparse.Namespace) -> int:
         )
         print(f"API token {created.token.id} (shown once, keep it safe):")
         print(created.token.token)
-        return 0
-
-    return run(job)
-
-
-def revoke_main(args: argparse.Namespace) -> int:
-    async def job(ctx: ServicesContext) -> int:
-        await revoke_token(ctx, Actor.operator(), args.token_id)
-        print(f"token {args.token_id} revoked")
         return 0
 
     return run(job)

@@ -1,9 +1,12 @@
-"""``pulsebill serve [--dev] [--host H] [--port P] [--access-log]``: run the API under
-uvicorn (one worker; uvloop and httptools, access log off unless asked for)."""
+"""``pulsebill serve [--dev] [--host H] [--port P] [--access-log] [--no-daily-billing]``:
+run the API under uvicorn (one worker; uvloop and httptools, access log off unless asked
+for). The server also runs the daily billing (see :mod:`api.billing_schedule`)."""
 
 from __future__ import annotations
 
 import argparse
+import copy
+from dataclasses import replace
 from typing import Any
 
 from api.settings import Settings
@@ -17,6 +20,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--access-log", action="store_true", help="log every request (off: it costs CPU)"
     )
+    parser.add_argument(
+        "--no-daily-billing",
+        action="store_true",
+        help="do not bill each day (default: on unless PULSEBILL_DAILY_BILLING=0)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn's log level (info)")
     parser.set_defaults(func=run)
 
@@ -27,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from api.app import create_app, tune_gc
 
     settings = Settings.from_env(dev=args.dev)
+    if args.no_daily_billing:
+        settings = replace(settings, daily_billing=False)
     app = create_app(settings)
     tune_gc()
     uvicorn.run(
@@ -38,5 +48,16 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         loop="uvloop",
         http="httptools",
+        log_config=log_config(),
     )
     return 0
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the ``pulsebill`` loggers (the daily billing) on its console
+    handler at INFO."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["pulsebill"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

@@ -63,3 +63,11 @@ def is_cycle_start(billing_day: int, on: date) -> bool:
 
 def midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def check_billable(on: date, today: date) -> None:
+    """Raise ``ValueError`` when ``on`` is after ``today`` (UTC): billing a day writes the
+    statement of the period that ends the day before, and a period still open would get a
+    statement that is wrong forever (statements are written once)."""
+    if on > today:
+        raise ValueError(f"{on} is in the future (today is {today} UTC): bill it on or after it")

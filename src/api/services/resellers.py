@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from api.events import CredentialRevoked
 from api.services.access import require_operator, reseller_scope
 from api.services.context import ServicesContext
 from api.services.secrets import new_token, token_hash
-from api.services.views import IssuedToken, ResellerCreated, ResellerView
+from api.services.views import IssuedToken, ResellerCreated, ResellerView, TokenView
 from api.store.tables import Account, ApiToken, Reseller
 from api.store.unit_of_work import UnitOfWork
 
@@ -78,6 +78,30 @@ async def create_operator_token(ctx: ServicesContext, name: str = "operator") ->
     """Bootstrap: an operator token (only the command line calls this)."""
     async with ctx.unit_of_work() as uow:
         return await _issue(uow, Role.OPERATOR, None, name, ctx.now())
+
+
+async def list_tokens(
+    ctx: ServicesContext, actor: Actor, reseller_id: int | None = None
+) -> list[TokenView]:
+    """Operator: every API token (or one reseller's), revoked ones too, by id."""
+    require_operator(actor)
+    query = select(ApiToken).order_by(col(ApiToken.id))
+    if reseller_id is not None:
+        query = query.where(col(ApiToken.reseller_id) == reseller_id)
+    async with ctx.read() as uow:
+        rows = await uow.session.scalars(query)
+        return [
+            TokenView(
+                t.id,
+                t.role,
+                t.reseller_id,
+                t.name,
+                _aware(t.created_at),
+                None if t.revoked_at is None else _aware(t.revoked_at),
+            )
+            for t in rows
+            if t.id is not None
+        ]
 
 
 async def revoke_token(ctx: ServicesContext, actor: Actor, token_id: int) -> None:
@@ -196,6 +220,11 @@ async def _issue(
 async def _reseller_balance(uow: UnitOfWork, reseller_id: int) -> int:
     ids = await uow.accounts.reseller_account_ids(reseller_id)
     return await uow.accounts.balance(ids[AccountKind.RESELLER])
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives back naive datetimes for UTC columns."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _clean_name(name: str) -> str:

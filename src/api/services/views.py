@@ -264,3 +264,15 @@ class BillingRun:
     fees_posted: int
     statements: int
     did_costs_posted: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """An API token as listed: never the token, never its hash."""
+
+    id: int
+    role: str
+    reseller_id: int | None
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None

@@ -318,3 +318,20 @@ class IdempotencyKey(SQLModel, table=True):
     transaction_id: int = Field(foreign_key="ledger_transactions.id")
     balance: int = _money()
     created_at: datetime = _when()
+
+
+class DailyBillingRun(SQLModel, table=True):
+    """The automatic billing of one day: the row claims the day for one process at a time
+    (unique ``day``); ``finished_at`` and the counts are set when the day is billed."""
+
+    __tablename__ = "billing_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)
+    claimed_by: str = Field(max_length=100)
+    claimed_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+    clients: int = 0
+    fees_posted: int = 0
+    statements: int = 0
+    did_costs_posted: int = 0

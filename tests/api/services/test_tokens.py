@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -13,6 +14,7 @@ from api.domain.errors import NotFound, PermissionDenied, Unauthenticated
 from api.services import resellers
 from api.services.context import ServicesContext
 from api.store.tables import ApiToken, Reseller
+from tests.api.conftest import Clock
 
 OPERATOR = Actor.operator()
 
@@ -169,3 +171,31 @@ async def test_the_token_of_an_inactive_reseller_is_unauthenticated(ctx: Service
         )
     with pytest.raises(Unauthenticated):
         await resellers.authenticate_token(ctx, created.token.token)
+
+
+async def test_list_tokens_shows_every_token_without_secrets(
+    ctx: ServicesContext, clock: Clock
+) -> None:
+    acme = await resellers.create_reseller(ctx, OPERATOR, "Acme", "USD")
+    other = await resellers.create_reseller(ctx, OPERATOR, "Other", "USD")
+    ops = await resellers.create_operator_token(ctx, "ops")
+    clock.advance(hours=1)
+    await resellers.revoke_token(ctx, OPERATOR, acme.token.id)
+    listed = await resellers.list_tokens(ctx, OPERATOR)
+    assert [(t.id, t.role, t.reseller_id, t.name) for t in listed] == [
+        (acme.token.id, "reseller", acme.reseller.id, "Acme (first token)"),
+        (other.token.id, "reseller", other.reseller.id, "Other (first token)"),
+        (ops.id, "operator", None, "ops"),
+    ]
+    assert [t.revoked_at for t in listed] == [clock.now, None, None]
+    assert all(t.created_at == clock.now - timedelta(hours=1) for t in listed)
+    for secret in (acme.token.token, ops.token, hashlib.sha256(ops.token.encode()).hexdigest()):
+        assert secret not in repr(listed)
+    only_other = await resellers.list_tokens(ctx, OPERATOR, other.reseller.id)
+    assert [t.id for t in only_other] == [other.token.id]
+
+
+async def test_only_the_operator_lists_tokens(ctx: ServicesContext) -> None:
+    acme = await resellers.create_reseller(ctx, OPERATOR, "Acme", "USD")
+    with pytest.raises(PermissionDenied):
+        await resellers.list_tokens(ctx, Actor.reseller(acme.reseller.id))
