@@ -28,6 +28,9 @@ class Settings:
     dev: bool = False
     max_body_bytes: int = 1_000_000
     max_call_seconds: int = 4 * 3600
+    paypal_verify_url: str = ""  # overrides PayPal's live and sandbox URLs (tests)
+    paypal_worker_seconds: float = 0  # > 0: the server retries IPN verifications this often
+    public_url: str = ""  # how PayPal reaches this server (the IPN URL shown to resellers)
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -38,7 +41,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
         """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
-        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV`` and ``PULSEBILL_MAX_BODY_BYTES``."""
+        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES``,
+        ``PULSEBILL_PAYPAL_VERIFY_URL``, ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30)
+        and ``PULSEBILL_PUBLIC_URL``."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -47,6 +52,9 @@ class Settings:
             secret_key=env.get("PULSEBILL_SECRET_KEY") or _local_secret(),
             dev=dev or env.get("PULSEBILL_DEV", "") in {"1", "true", "yes"},
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
+            paypal_verify_url=env.get("PULSEBILL_PAYPAL_VERIFY_URL", ""),
+            paypal_worker_seconds=float(env.get("PULSEBILL_PAYPAL_WORKER_SECONDS", "30")),
+            public_url=env.get("PULSEBILL_PUBLIC_URL", "").rstrip("/"),
         )
 
 
