@@ -451,22 +451,22 @@ async def list_messages(
     query = query.order_by(col(PaypalIpnMessage.id).desc()).limit(max(1, min(limit, MAX_LIST)))
     async with ctx.read() as uow:
         rows = list(await uow.session.scalars(query))
-    return [
-        IpnMessageView(
-            id=row.id or 0,
-            received_at=row.received_at,
-            status=row.status,
-            reason=row.reason,
-            detail=row.detail,
-            txn_id=row.txn_id,
-            payment_status=row.payment_status,
-            client_id=row.client_id,
-            attempts=row.attempts,
-            processed_at=row.processed_at,
-            body=bytes(row.body),
-        )
-        for row in rows
-    ]
+        return [
+            IpnMessageView(
+                id=row.id or 0,
+                received_at=row.received_at,
+                status=row.status,
+                reason=row.reason,
+                detail=row.detail,
+                txn_id=row.txn_id,
+                payment_status=row.payment_status,
+                client_id=row.client_id,
+                attempts=row.attempts,
+                processed_at=row.processed_at,
+                body=bytes(row.body),
+            )
+            for row in rows
+        ]
 
 
 def _try_parse(body: bytes) -> Ipn | None:

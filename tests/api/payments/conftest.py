@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from api.services import clients, paypal_settings, resellers
 from api.settings import Settings
 from api.state import AppState
 from tests.api.conftest import Clock, check_invariants
+from tests.api.graphql.conftest import FAST_PASSWORDS
 from tests.api.payments.fake_paypal import RECEIVER, FakePaypal
 from tests.conftest import Database
 
@@ -45,6 +47,7 @@ class Shop:
     reseller_id: int
     signer: CustomSigner
     verifier: PaypalVerifier
+    token: str  # the reseller's API token
 
     @property
     def ipn_path(self) -> str:
@@ -63,6 +66,17 @@ class Shop:
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
 
+    async def graphql(self, query: str, token: str | None = None, **variables: Any) -> Any:
+        """POST one operation as the reseller (or ``token``); returns ``data``."""
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token or self.token}"},
+        )
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
     async def balance(self, client_id: int) -> int:
         view = await clients.get_client(self.state.services, self.reseller, client_id)
         return view.balance
@@ -74,7 +88,13 @@ async def open_shop(
     clock = Clock()
     settings = Settings(database_url=database.url, secret_key=SECRET, paypal_verify_url=verify_url)
     states: list[AppState] = []
-    app = create_app(settings, engine=database.engine, clock=clock, on_ready=states.append)
+    app = create_app(
+        settings,
+        engine=database.engine,
+        passwords=FAST_PASSWORDS,
+        clock=clock,
+        on_ready=states.append,
+    )
     async with app.router.lifespan_context(app):
         services = states[0].services
         created = await resellers.create_reseller(services, Actor.operator(), name, currency)
@@ -86,7 +106,7 @@ async def open_shop(
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Shop(
                 states[0], http, database, clock, reseller, created.reseller.id,
-                CustomSigner(SECRET), app.state.paypal,
+                CustomSigner(SECRET), app.state.paypal, created.token.token,
             )  # fmt: skip
     await check_invariants(database)
 
