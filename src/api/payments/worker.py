@@ -59,17 +59,17 @@ class PaypalVerifier:
         claimed = await paypal_ipn.claim(self.ctx, message_id)
         return None if claimed is None else await self._verify(claimed)
 
-    async def run_once(self) -> dict[str, int]:
+    async def run_once(self, *, batch_size: int = BATCH) -> dict[str, int]:
         """Every message due now, in batches; the count of each outcome
         (``"retry"``: PayPal could not answer)."""
         counts: dict[str, int] = {}
         while True:
-            batch = await paypal_ipn.claim_due(self.ctx, limit=BATCH)
+            batch = await paypal_ipn.claim_due(self.ctx, limit=batch_size)
             for claimed in batch:
                 status = await self._verify(claimed)
                 key = "retry" if status is None else status.value
                 counts[key] = counts.get(key, 0) + 1
-            if len(batch) < BATCH:
+            if len(batch) < batch_size:
                 return counts
 
     async def run_forever(self, interval: float) -> None:

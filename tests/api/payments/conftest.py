@@ -83,10 +83,20 @@ class Shop:
 
 
 async def open_shop(
-    database: Database, verify_url: str, *, name: str = "Acme", currency: str = "USD"
+    database: Database,
+    verify_url: str,
+    *,
+    name: str = "Acme",
+    currency: str = "USD",
+    worker_seconds: float = 0,
 ) -> AsyncIterator[Shop]:
     clock = Clock()
-    settings = Settings(database_url=database.url, secret_key=SECRET, paypal_verify_url=verify_url)
+    settings = Settings(
+        database_url=database.url,
+        secret_key=SECRET,
+        paypal_verify_url=verify_url,
+        paypal_worker_seconds=worker_seconds,
+    )
     states: list[AppState] = []
     app = create_app(
         settings,

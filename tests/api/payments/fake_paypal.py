@@ -108,6 +108,7 @@ class FakePaypal:
         self.issued: set[bytes] = set()
         self.postbacks: list[bytes] = []
         self.content_types: list[str] = []
+        self.answer: tuple[int, bytes] | None = None  # overrides the verdict (odd answers)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/cgi-bin/webscr"
         self._server: uvicorn.Server | None = None
@@ -122,6 +123,9 @@ class FakePaypal:
         posted = await request.body()
         self.postbacks.append(posted)
         self.content_types.append(request.headers.get("content-type", ""))
+        if self.answer is not None:
+            status, content = self.answer
+            return PlainTextResponse(content.decode(), status_code=status)
         if posted.startswith(PREFIX) and posted[len(PREFIX) :] in self.issued:
             return PlainTextResponse("VERIFIED")
         return PlainTextResponse("INVALID")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from api.domain.paypal import Status
+from api.events import BalanceChanged, Event, SuspensionChanged
 from api.services import clients, payments, paypal_ipn, paypal_settings
 from api.services.views import ClientView
 from api.store.tables import LedgerTransaction, PaypalIpnMessage, PaypalPayment
@@ -342,6 +343,8 @@ async def test_a_payment_lifts_a_hard_clients_suspension(
     await payments.add_charge(shop.state.services, shop.reseller, client, 5_000_000)
     view = await _client(shop, client)
     assert view.suspended
+    events: list[Event] = []
+    shop.state.bus.add_listener(events.append)
     await shop.deliver(
         fake_paypal.issue(
             web_accept("LIFT0000000000001", shop.signer.sign(shop.reseller_id, client))
@@ -350,6 +353,9 @@ async def test_a_payment_lifts_a_hard_clients_suspension(
 
     view = await _client(shop, client)
     assert (view.balance, view.suspended) == (5_000_000, False)
+    at = shop.clock.now
+    assert BalanceChanged(shop.reseller_id, client, 5_000_000, "USD", at) in events
+    assert SuspensionChanged(shop.reseller_id, client, False, at) in events
 
 
 async def _client(shop: Shop, client_id: int) -> ClientView:
