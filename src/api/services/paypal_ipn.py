@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from api.domain.actor import Actor
+from api.domain.errors import NotFound
 from api.domain.paypal import (
     Action,
     CustomSigner,
@@ -230,29 +231,34 @@ async def settle(
 ) -> Status:
     """Apply PayPal's verdict on a claimed message (``verified``: it answered ``VERIFIED``;
     else ``INVALID``). Moves money at most once per PayPal transaction; a message already
-    settled is left as it is."""
+    settled is left as it is.
+
+    When a concurrent message of the same transaction wins the unique key, this one's
+    transaction rolls back and is settled again: it then sees the twin (``duplicate``).
+    """
     try:
-        async with ctx.unit_of_work() as uow:
-            message = await uow.session.get(
-                PaypalIpnMessage, message_id, with_for_update=True, populate_existing=True
-            )
-            if message is None or message.status != Status.PENDING:
-                return Status(message.status) if message else Status.IGNORED
-            try:
-                outcome = await _apply(uow, signer, message, verified=verified, at=ctx.now())
-            except _Refused as refused:
-                outcome = _Outcome(Status.REFUSED, refused.reason.value, refused.detail)
-            _record(message, outcome, ctx.now())
-            return outcome.status
+        return await _settle(ctx, signer, message_id, verified=verified)
     except IntegrityError:
-        # a twin of this transaction was posted by a concurrent message: nothing moved here
-        async with ctx.unit_of_work() as uow:
-            message = await uow.session.get(PaypalIpnMessage, message_id, with_for_update=True)
-            assert message is not None
-            if message.status == Status.PENDING:
-                outcome = _Outcome(Status.REFUSED, Refusal.DUPLICATE.value, "posted by a twin")
-                _record(message, outcome, ctx.now())
+        return await _settle(ctx, signer, message_id, verified=verified)
+
+
+async def _settle(
+    ctx: ServicesContext, signer: CustomSigner, message_id: int, *, verified: bool
+) -> Status:
+    async with ctx.unit_of_work() as uow:
+        message = await uow.session.get(
+            PaypalIpnMessage, message_id, with_for_update=True, populate_existing=True
+        )
+        if message is None:
+            raise NotFound("IPN message", message_id)
+        if message.status != Status.PENDING:
             return Status(message.status)
+        try:
+            outcome = await _apply(uow, signer, message, verified=verified, at=ctx.now())
+        except _Refused as refused:
+            outcome = _Outcome(Status.REFUSED, refused.reason.value, refused.detail)
+        _record(message, outcome, ctx.now())
+        return outcome.status
 
 
 def _record(message: PaypalIpnMessage, outcome: _Outcome, now: datetime) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from api.domain.paypal import Status
@@ -385,3 +387,25 @@ async def test_paypal_off_keeps_the_message_and_credits_nothing(
     (message,) = await _messages(shop)
     assert (message.status, message.reason) == ("refused", "paypal off")
     assert await shop.balance(client) == 0
+
+
+async def test_the_unique_key_refuses_a_second_credit_row_without_any_look_up(
+    shop: Shop, fake_paypal: FakePaypal
+) -> None:
+    client = await shop.client("Nora")
+    body = fake_paypal.issue(
+        web_accept("UNIQ0000000000001", shop.signer.sign(shop.reseller_id, client))
+    )
+    await shop.deliver(body)
+    async with shop.database.sessionmaker() as session:
+        (row,) = await session.scalars(select(PaypalPayment))
+        twin = PaypalPayment(
+            reseller_id=row.reseller_id, client_id=row.client_id, txn_id=row.txn_id,
+            movement=row.movement, amount=row.amount, fee=row.fee,
+            transaction_id=row.transaction_id, message_id=row.message_id,
+            created_at=row.created_at,
+        )  # fmt: skip
+        session.add(twin)
+        with pytest.raises(IntegrityError):
+            await session.flush()
+        await session.rollback()
