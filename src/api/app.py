@@ -32,6 +32,8 @@ from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_limits import BodySizeLimit
+from api.payments.ipn import ipn_route
+from api.payments.worker import PaypalVerifier
 from api.report_routes import report_mount
 from api.services.context import Clock, build_context, utc_now
 from api.settings import Settings
@@ -69,6 +71,8 @@ def create_app(
         state = AppState(settings, db, sessionmaker, bus, services, authenticator)
         app.state.pulsebill = state
         app.state.sessionmaker = sessionmaker  # read by the CSV report endpoints
+        app.state.paypal = paypal = PaypalVerifier.from_settings(services, settings)
+        retries = paypal.start(settings.paypal_worker_seconds)
         if on_ready is not None:
             on_ready(state)
         try:
@@ -77,6 +81,7 @@ def create_app(
                     await stack.enter_async_context(running(DailyBilling(services)))
                 yield
         finally:
+            await paypal.stop(retries)
             dispose_sync_reader(db)  # the inline SQLite readers of request reads, if any
             if own_engine:
                 await db.dispose()
@@ -88,6 +93,7 @@ def create_app(
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             report_mount("/reports"),
+            ipn_route(),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

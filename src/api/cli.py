@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "api.commands.tokens",
     "api.commands.bill",
     "api.commands.rate",
+    "api.commands.paypal_verify",
 )
 
 

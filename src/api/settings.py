@@ -29,6 +29,9 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_call_seconds: int = 4 * 3600
     daily_billing: bool = False
+    paypal_verify_url: str = ""  # overrides PayPal's live and sandbox URLs (tests)
+    paypal_worker_seconds: float = 0  # > 0: the server retries IPN verifications this often
+    public_url: str = ""  # how PayPal reaches this server (the IPN URL shown to resellers)
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -39,9 +42,10 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
         """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
-        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES`` and
+        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES``,
         ``PULSEBILL_DAILY_BILLING`` (on unless ``0``, ``false`` or ``no``: the server bills
-        each day itself)."""
+        each day itself), ``PULSEBILL_PAYPAL_VERIFY_URL``,
+        ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30) and ``PULSEBILL_PUBLIC_URL``."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -52,6 +56,9 @@ class Settings:
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
             daily_billing=env.get("PULSEBILL_DAILY_BILLING", "1").lower()
             not in {"0", "false", "no"},
+            paypal_verify_url=env.get("PULSEBILL_PAYPAL_VERIFY_URL", ""),
+            paypal_worker_seconds=float(env.get("PULSEBILL_PAYPAL_WORKER_SECONDS", "30")),
+            public_url=env.get("PULSEBILL_PUBLIC_URL", "").rstrip("/"),
         )
 
 

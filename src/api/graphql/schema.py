@@ -17,10 +17,12 @@ from api.graphql.mutations import billing as billing_m
 from api.graphql.mutations import calls as calls_m
 from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
+from api.graphql.mutations import paypal as paypal_m
 from api.graphql.mutations import portal_admin
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
+from api.graphql.queries import paypal as paypal_q
 from api.graphql.queries import reports, viewer
 from api.graphql.scalars import DECIMAL_SCALAR
 
@@ -43,6 +45,8 @@ class Query:
     cdr_report = strawberry.field(resolver=reports.cdr_report)
     profit_report = strawberry.field(resolver=reports.profit_report)
     financial_report = strawberry.field(resolver=reports.financial_report_)
+    paypal_settings = strawberry.field(resolver=paypal_q.paypal_settings_)
+    paypal_ipn_messages = strawberry.field(resolver=paypal_q.paypal_ipn_messages)
 
 
 @strawberry.type
@@ -67,6 +71,7 @@ class Mutation:
     add_dids = strawberry.mutation(resolver=op.add_dids)
     create_reseller = strawberry.mutation(resolver=op.create_reseller)
     run_billing = strawberry.mutation(resolver=billing_m.run_billing)
+    set_paypal_settings = strawberry.mutation(resolver=paypal_m.set_paypal_settings)
 
 
 @strawberry.type
