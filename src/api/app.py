@@ -26,6 +26,7 @@ from api.events import EventBus
 from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
+from api.http_errors import ErrorBoundary
 from api.http_limits import BodySizeLimit
 from api.report_routes import report_mount
 from api.services.context import Clock, build_context, utc_now
@@ -80,7 +81,10 @@ def create_app(
             WebSocketRoute("/graphql", view),
             report_mount("/reports"),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(ErrorBoundary),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
 

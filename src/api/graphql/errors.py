@@ -15,12 +15,17 @@ import strawberry
 from graphql import GraphQLError
 
 from api.domain import errors as domain
+from api.store.db_errors import is_unavailable
 
 log = logging.getLogger("pulsebill.graphql")
 
 
 class PublicError(Exception):
     """An error whose message is safe to show to the caller (authentication, limits)."""
+
+
+class InvalidValue(PublicError):
+    """A scalar value refused while the request is validated (graphql-core adds where)."""
 
 
 class NotAuthenticated(PublicError):
@@ -57,6 +62,22 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
             type(original).__name__,
             "".join(traceback.format_tb(original.__traceback__)),
         )
+
+
+def mark_bad_input(errors: list[GraphQLError]) -> None:
+    """Give every refused scalar value the ``BAD_USER_INPUT`` code (graphql-core wraps the
+    :class:`InvalidValue` in an error that names the variable path or the location)."""
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, GraphQLError):  # a variable's error wraps the value's
+            original = original.original_error
+        if isinstance(original, InvalidValue):
+            error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+
+
+def any_unavailable(errors: list[GraphQLError]) -> bool:
+    """Whether one of the errors is the database being unreachable."""
+    return any(e.original_error is not None and is_unavailable(e.original_error) for e in errors)
 
 
 @strawberry.interface
