@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Sequence
 from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.utils.str_converters import to_camel_case
 
 from api.domain import errors as domain
 from api.store.db_errors import is_unavailable
@@ -131,8 +133,22 @@ def not_found(what: str) -> NotFound:
     return NotFound(message=f"{what} not found", what=what)
 
 
+def graphql_path(field: str) -> str:
+    """A service's field path in the GraphQL input's own names: ``cdr.started_at`` →
+    ``cdr.startedAt``, ``billing_day`` → ``billingDay``."""
+    return ".".join(to_camel_case(part) for part in field.split("."))
+
+
 def invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(message="Invalid input", errors=[FieldError(field=field, message=message)])
+    return invalid_all([(field, message)])
+
+
+def invalid_all(problems: Sequence[tuple[str, str]]) -> InvalidInput:
+    """Every problem of an input at once, fields named as in the GraphQL input."""
+    return InvalidInput(
+        message="Invalid input",
+        errors=[FieldError(field=graphql_path(f), message=m) for f, m in problems],
+    )
 
 
 @strawberry.type
@@ -188,6 +204,8 @@ def common_problem(exc: domain.ServiceError) -> CommonProblem:
     """
     if isinstance(exc, domain.NotFound):
         return NotFound(message=f"{exc.what} not found", what=exc.what)
+    if isinstance(exc, domain.InvalidFields):
+        return invalid_all(exc.problems)
     if isinstance(exc, domain.InvalidInput):
         return invalid(exc.field, exc.detail)
     if isinstance(exc, domain.AlreadyExists | domain.Conflict):

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from tests.api.graphql.conftest import Api
-from tests.api.graphql.helpers import CREATE_CLIENT, PAY, SUBMIT_CDR, World, cdr, row_counts, world
+from tests.api.graphql.helpers import (
+    CREATE_CLIENT,
+    PAY,
+    SUBMIT_CDR,
+    SUBMIT_CDRS,
+    World,
+    cdr,
+    row_counts,
+    world,
+)
 
 REPORT = """query($f: Date!, $t: Date!, $a: String) {
   cdrReport(filter: {from: $f, to: $t}, after: $a) {
@@ -129,3 +138,35 @@ async def test_the_same_bounds_hold_at_the_csv_endpoint(api: Api) -> None:
     )
     assert response.status_code == 400
     assert "from" in response.text
+
+
+async def test_every_error_of_an_input_comes_at_once_in_graphql_names(api: Api) -> None:
+    w = await world(api)
+    before = await row_counts(api)
+    bad_client = {"name": "x", "billingDay": 40, "lowBalanceThreshold": "-1", "email": "no"}
+    created = await api.data(CREATE_CLIENT, w.a.reseller, input=bad_client)
+    fields = [e["field"] for e in created["createClient"]["errors"]]
+    assert fields == ["billingDay", "lowBalanceThreshold", "email"]
+    cdrs = [
+        cdr("ok", w.a_line),
+        {**cdr("d", w.a_line), "duration": -5},
+        {**cdr("x" * 201, w.a_line), "source": ""},
+    ]
+    submitted = await api.data(SUBMIT_CDRS, w.a.reseller, cdrs=cdrs)
+    assert [e["field"] for e in submitted["submitCdrs"]["errors"]] == [
+        "cdrs[1].duration", "cdrs[2].source", "cdrs[2].callId",
+    ]  # fmt: skip
+    assert await row_counts(api) == before
+
+
+async def test_a_deck_without_rows_or_with_an_absurd_rate_is_rejected(api: Api) -> None:
+    w = await world(api)
+    before = await row_counts(api)
+    header = "prefix,country,description,value_rate,premium_rate\n"
+    document = """mutation($c: String!) { importDeck(csv: $c) {
+        __typename ... on DeckRejected { problems { line column message } } } }"""
+    for csv, column in ((header, "row"), (header + "44,GB,UK,0.01,5000\n", "premium_rate")):
+        body = await api.data(document, w.a.operator, c=csv)
+        assert body["importDeck"]["__typename"] == "DeckRejected"
+        assert [p["column"] for p in body["importDeck"]["problems"]] == [column]
+    assert await row_counts(api) == before

@@ -81,14 +81,6 @@ class ClientInput:
     address: str | None = None
 
 
-def _too_long(value: ClientInput) -> InvalidInput | None:
-    for field in ("name", "company", "email", "phone", "address"):
-        text = getattr(value, field)
-        if text is not None and len(text) > MAX_TEXT:
-            return invalid(field, f"at most {MAX_TEXT} characters")
-    return None
-
-
 def _amount(field: str, value: Decimal) -> int | InvalidInput:
     if value <= 0:
         return invalid(field, "must be greater than 0")
@@ -120,16 +112,10 @@ async def publish_package(info: Info, source: str, file_name: str = "<input>") -
 async def create_client(info: Info, input: ClientInput) -> ClientResult:
     context = info.context
     actor = context.require_role("reseller")
-    if problem := _too_long(input):
-        return problem
-    if input.name is None:
-        return invalid("name", "is required")
     threshold = input.low_balance_threshold
-    if threshold is not None and threshold < 0:
-        return invalid("lowBalanceThreshold", "must not be negative")
     try:
         view = await clients.create_client(
-            context.services, actor, input.name,
+            context.services, actor, "" if input.name is None else input.name,
             balance_type=(input.balance_type or BalanceType.SOFT).value,
             billing_day=1 if input.billing_day is None else input.billing_day,
             low_balance_threshold=None if threshold is None else to_micros(threshold),
@@ -146,11 +132,7 @@ async def update_client(info: Info, id: int, input: ClientInput) -> ClientResult
     actor = context.acting_as("reseller", what="client", client_id=id)
     if isinstance(actor, NotFound):
         return actor
-    if problem := _too_long(input):
-        return problem
     threshold = input.low_balance_threshold
-    if threshold is not None and threshold < 0:
-        return invalid("lowBalanceThreshold", "must not be negative")
     extra = {} if threshold is None else {"low_balance_threshold": to_micros(threshold)}
     try:
         view = await clients.update_client(
