@@ -5,7 +5,7 @@ The columns (header row required, in this order; see ``docs/examples/cdrs.csv``)
     source,call_id,sub_account,direction,number,start,duration
 
 Every row is checked first, against the rules a CDR from GraphQL meets
-(:func:`api.services.cdrs.cdr_problems`) plus the file's own (ASCII digits, ISO 8601
+(:func:`api.services.cdrs.batch_problems`) plus the file's own (ASCII digits, ISO 8601
 times); a file with any bad row is refused whole, every problem listed by its 1-based
 line, and nothing is written. Then the CDRs are rated in batches, each committed on its
 own: a database error stops the run with one line, and running the same command again
@@ -29,7 +29,8 @@ from api.commands.progress import Reporter
 from api.commands.service_runner import run
 from api.domain.actor import Actor
 from api.domain.errors import InvalidInput
-from api.services.cdrs import DEFAULT_BATCH, cdr_problems, ingest_cdrs
+from api.domain.limits import EARLIEST
+from api.services.cdrs import DEFAULT_BATCH, batch_problems, ingest_cdrs
 from api.services.context import ServicesContext
 from api.services.views import CdrInput, IngestSummary
 from api.store.db_errors import is_unavailable
@@ -99,8 +100,10 @@ def read_cdrs(path: Path) -> CdrFile:
         except csv.Error as exc:  # e.g. "field larger than field limit (131072)"
             message = f"unreadable CSV: {exc}; reading stopped here"
             problems.append(RowProblem(reader.line_num, "row", message))
+    for index, name, message in batch_problems(cdrs):  # the rules of every CDR
+        problems.append(RowProblem(lines[index], _COLUMN_OF.get(name, name), message))
     if problems:
-        raise CdrFileRejected(problems)
+        raise CdrFileRejected(sorted(problems, key=lambda p: p.line))
     return CdrFile(cdrs, lines)
 
 
@@ -111,7 +114,6 @@ def _parse_row(row: list[str], line: int, problems: list[RowProblem]) -> CdrInpu
         )
         return None
     source, call_id, sub, direction, number, start, duration = (c.strip() for c in row)
-    found = len(problems)
     started: datetime | None = None
     with contextlib.suppress(ValueError):
         started = datetime.fromisoformat(start) if start.isascii() else None
@@ -120,15 +122,14 @@ def _parse_row(row: list[str], line: int, problems: list[RowProblem]) -> CdrInpu
         problems.append(RowProblem(line, "start", message))
     elif started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
+    found = len(problems)
     if not _DURATION.fullmatch(duration):
         message = f"not a whole number of seconds (digits 0-9): {duration[:40]!r}"
         problems.append(RowProblem(line, "duration", message))
-    if len(problems) > found or started is None:
-        return None
-    cdr = CdrInput(source, call_id, sub, direction.lower(), number, started, int(duration))
-    for name, message in cdr_problems(cdr):
-        problems.append(RowProblem(line, _COLUMN_OF.get(name, name), message))
-    return None if len(problems) > found else cdr
+    seconds = int(duration) if len(problems) == found else 0
+    # with a bad start or duration a stand-in takes its place, so that the other columns
+    # are still checked; a file with any problem is refused whole anyway
+    return CdrInput(source, call_id, sub, direction.lower(), number, started or EARLIEST, seconds)
 
 
 def summary_lines(done: IngestSummary) -> list[str]:

@@ -39,6 +39,7 @@ __all__ = [
     "DIRECTIONS",
     "MAX_DURATION",
     "RETRIES",
+    "batch_problems",
     "cdr_problems",
     "get_cdr",
     "ingest_cdrs",
@@ -186,11 +187,16 @@ def validate(cdr: CdrInput, field: str) -> None:
 
 
 def validate_all(cdrs: Sequence[CdrInput]) -> None:
-    """:func:`validate` every CDR and raise every problem at once (named ``cdrs[i].…``);
-    the common all-good case in one tight loop."""
+    """:func:`validate` every CDR and raise every problem at once (named ``cdrs[i].…``)."""
+    raise_all([(f"cdrs[{i}].{name}", message) for i, name, message in batch_problems(cdrs)])
+
+
+def batch_problems(cdrs: Sequence[CdrInput]) -> list[tuple[int, str, str]]:
+    """:func:`cdr_problems` of every CDR as (index, field, message); the common all-good
+    case in one tight loop (about 1 µs a CDR)."""
     directions = DIRECTIONS
     checked: set[datetime] = set()  # aware datetimes in range (most CDRs share a few)
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[int, str, str]] = []
     for i, c in enumerate(cdrs):
         d = c.duration
         texts = c.source + c.call_id + c.sub_account + c.number
@@ -207,9 +213,9 @@ def validate_all(cdrs: Sequence[CdrInput]) -> None:
             or c.started_at not in checked
         ):
             found = cdr_problems(c)
-            problems.extend((f"cdrs[{i}].{name}", message) for name, message in found)
+            problems.extend((i, name, message) for name, message in found)
             if not found:
                 if len(checked) > 10_000:
                     checked.clear()
                 checked.add(c.started_at)
-    raise_all(problems)
+    return problems

@@ -42,16 +42,17 @@ async def test_bad_rows_are_all_reported_by_line_and_nothing_is_written(
         + row("under", duration="1_000")  # line 5
         + row("arabic", duration="٦٠")  # line 6
         + "sw1,sideways,bob-line,SIDEWAYS,+442071234567,2026-11-10T12:00:00,60\n"  # line 7
+        + row("both\x00", duration="-1")  # line 8: every problem of a row
         + row("ok-2")
     )
     path = tmp_path / "cdrs.csv"
     path.write_text(HEADER + body, encoding="utf-8")
     assert await rate_file(world.ctx, path, world.reseller_id) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "error: 5 problems in cdrs.csv; nothing was rated"
+    assert err[0] == "error: 7 problems in cdrs.csv; nothing was rated"
     assert [line.split(":")[0].strip() for line in err[1:]] == [
         "line 3, call_id", "line 4, start", "line 5, duration", "line 6, duration",
-        "line 7, direction",
+        "line 7, direction", "line 8, duration", "line 8, call_id",
     ]  # fmt: skip
     assert await stored(world.ctx) == 0
 
