@@ -170,3 +170,19 @@ async def test_a_deck_without_rows_or_with_an_absurd_rate_is_rejected(api: Api) 
         assert body["importDeck"]["__typename"] == "DeckRejected"
         assert [p["column"] for p in body["importDeck"]["problems"]] == [column]
     assert await row_counts(api) == before
+
+
+async def test_a_charge_and_a_line_report_all_their_problems(api: Api) -> None:
+    w = await world(api)
+    before = await row_counts(api)
+    charge = """mutation($c: Int!, $a: Decimal!, $d: String!) {
+      addCharge(clientId: $c, amount: $a, description: $d) {
+        __typename ... on InvalidInput { errors { field } } } }"""
+    body = await api.data(charge, w.a.reseller, c=w.a_client, a="-1", d="x" * 501)
+    assert body["addCharge"]["errors"] == [{"field": "amount"}, {"field": "description"}]
+    line = """mutation($c: Int!, $u: String!, $p: String) {
+      createSubAccount(clientId: $c, username: $u, password: $p) {
+        __typename ... on InvalidInput { errors { field } } } }"""
+    body = await api.data(line, w.a.reseller, c=w.a_client, u="u" * 101, p="short")
+    assert body["createSubAccount"]["errors"] == [{"field": "username"}, {"field": "password"}]
+    assert await row_counts(api) == before

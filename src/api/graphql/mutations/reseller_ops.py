@@ -22,6 +22,7 @@ from api.graphql.errors import (
     StillAttached,
     common_problem,
     invalid,
+    invalid_all,
     source_problem,
 )
 from api.graphql.loaders import AttachedPackage
@@ -79,12 +80,6 @@ class ClientInput:
     email: str | None = None
     phone: str | None = None
     address: str | None = None
-
-
-def _amount(field: str, value: Decimal) -> int | InvalidInput:
-    if value <= 0:
-        return invalid(field, "must be greater than 0")
-    return to_micros(value)
 
 
 async def publish_package(info: Info, source: str, file_name: str = "<input>") -> PublishResult:
@@ -208,10 +203,13 @@ async def create_sub_account(
     actor = context.acting_as("reseller", what="client", client_id=client_id)
     if isinstance(actor, NotFound):
         return actor
+    problems = []
     if len(username) > 100:
-        return invalid("username", "at most 100 characters")
+        problems.append(("username", "at most 100 characters"))
     if password is not None and not 8 <= len(password) <= 128:
-        return invalid("password", "between 8 and 128 characters")
+        problems.append(("password", "between 8 and 128 characters"))
+    if problems:
+        return invalid_all(problems)
     try:
         created = await sub_accounts.create_sub_account(
             context.services, actor, client_id, username, password=password, package_id=package_id
@@ -252,12 +250,16 @@ async def assign_did(
     actor = context.acting_as("reseller", what="client", client_id=client_id)
     if isinstance(actor, NotFound):
         return actor
-    for field, value in (
-        ("monthlyPrice", monthly_price), ("perMinutePrice", per_minute_price),
-        ("setupPrice", setup_price),
-    ):  # fmt: skip
-        if value < 0:
-            return invalid(field, "must not be negative")
+    negative = [
+        (field, "must not be negative")
+        for field, value in (
+            ("monthlyPrice", monthly_price), ("perMinutePrice", per_minute_price),
+            ("setupPrice", setup_price),
+        )
+        if value < 0
+    ]  # fmt: skip
+    if negative:
+        return invalid_all(negative)
     try:
         view = await dids.assign_did(
             context.services, actor, number, client_id,
@@ -288,11 +290,14 @@ async def _money(
     actor = context.acting_as("reseller", what="client", client_id=client_id)
     if isinstance(actor, NotFound):
         return actor
-    micros = _amount("amount", amount)
-    if isinstance(micros, InvalidInput):
-        return micros
+    problems = []
+    if amount <= 0:
+        problems.append(("amount", "must be greater than 0"))
     if len(description) > MAX_TEXT:
-        return invalid("description", f"at most {MAX_TEXT} characters")
+        problems.append(("description", f"at most {MAX_TEXT} characters"))
+    if problems:
+        return invalid_all(problems)
+    micros = to_micros(amount)
     post = payments.add_payment if payment else payments.add_charge
     try:
         view = await post(context.services, actor, client_id, micros, description=description)
