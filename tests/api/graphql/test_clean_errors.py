@@ -81,6 +81,9 @@ async def test_a_lone_surrogate_in_any_string_is_refused(api: Api) -> None:
         error = json.loads(text)["errors"][0]
         assert status == 200
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    inline = 'mutation { createClient(input: {name: "\ud800"}) { __typename } }'
+    status, text = await _raw(api, json.dumps({"query": inline}).encode(), w.a.reseller)
+    assert json.loads(text)["errors"][0]["extensions"]["field"] == "query"
     assert await row_counts(api) == before
 
 
