@@ -31,6 +31,7 @@ from api.events import EventBus
 from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
+from api.http_errors import ErrorBoundary
 from api.http_limits import BodySizeLimit
 from api.payments.ipn import ipn_route
 from api.payments.worker import PaypalVerifier
@@ -95,7 +96,10 @@ def create_app(
             report_mount("/reports"),
             ipn_route(),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(ErrorBoundary),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
 

@@ -7,9 +7,10 @@ Format (header row required, names in this order)::
     4420,GB,United Kingdom - London,0.0080,0.0120,30/6
 
 ``prefix``: 1 to 15 digits, not starting with ``0``, unique in the deck. ``country``: an
-ISO 3166 alpha-2 code in upper case (or ``XK``). Rates: per minute, at most 6 decimal
-places, not negative. ``pulse`` (optional column, may be empty on a row): ``60``, ``30/6``,
-``1``. Blank lines are skipped; fields are stripped of surrounding spaces.
+ISO 3166 alpha-2 code in upper case (or ``XK``). Rates: per minute, ASCII digits, at
+most 6 decimal places, from 0 to 1,000. ``pulse`` (optional column, may be empty on a
+row): ``60``, ``30/6``, ``1``. Blank lines are skipped; fields are stripped of
+surrounding spaces. No NUL character anywhere.
 
 Every problem is collected, with its line, and reported at once in a :class:`DeckError`.
 ``Deck.version`` is the first 16 hex digits of the SHA-256 of the text (UTF-8).
@@ -28,13 +29,15 @@ from pathlib import Path
 
 from ratelang.countries import is_country
 from ratelang.model import Deck, DeckEntry, Pulse
-from ratelang.money import parse_amount
+from ratelang.money import MICRO, parse_amount
 from ratelang.tables import PrefixTable
 from ratelang.types import Micros
 
 COLUMNS = ("prefix", "country", "description", "value_rate", "premium_rate")
 PULSE_COLUMN = "pulse"
 MAX_PREFIX_DIGITS = 15
+MAX_RATE = 1_000 * MICRO
+"""The highest rate per minute a deck may hold: 1,000.000000 (beyond it, a typo)."""
 SHOWN_PROBLEMS = 20
 
 _PULSE = re.compile(r"([1-9]\d{0,4})(?:/([1-9]\d{0,4}))?")
@@ -90,6 +93,9 @@ def parse_deck(text: str, source: str = "<deck>") -> Deck:
             problems.append(DeckProblem(line, "row", message))
             continue
         before = len(problems)
+        if any("\x00" in field for field in row):
+            problems.append(DeckProblem(line, "row", "a NUL character"))
+            continue
         prefix = row[0].strip()
         country = row[1].strip()
         prefix_ok = _check_prefix(prefix, line, problems)
@@ -168,7 +174,12 @@ def _rate(
         except ValueError:
             result = f"malformed rate {text.strip()!r} (e.g. 0.0125, at most 6 decimals)"
         else:
-            result = amount if amount >= 0 else f"negative rate {text.strip()!r}"
+            if amount < 0:
+                result = f"negative rate {text.strip()!r}"
+            elif amount > MAX_RATE:
+                result = f"rate {text.strip()!r} is over {MAX_RATE // MICRO:,} per minute"
+            else:
+                result = amount
         cache[text] = result
     if isinstance(result, str):
         problems.append(DeckProblem(line, column, result))

@@ -16,7 +16,7 @@ from ratelang.types import Micros
 MICRO = 1_000_000
 SCALE_DIGITS = 6
 
-_AMOUNT = re.compile(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d{1,6}))?$")
+_AMOUNT = re.compile(r"(?P<sign>-?)(?P<int>[0-9]{1,18})(?:\.(?P<frac>[0-9]{1,6}))?")
 
 
 class RoundingMode(StrEnum):
@@ -45,8 +45,9 @@ DEFAULT_ROUNDING = Rounding()
 
 
 def parse_amount(text: str) -> Micros:
-    """``"0.0095"`` → ``9500``. At most 6 decimal places; raises ``ValueError`` otherwise."""
-    match = _AMOUNT.match(text.strip())
+    """``"0.0095"`` → ``9500``. ASCII digits, at most 18 before the point and 6 after;
+    raises ``ValueError`` otherwise."""
+    match = _AMOUNT.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"not an amount with at most 6 decimal places: {text!r}")
     frac = (match["frac"] or "").ljust(SCALE_DIGITS, "0")

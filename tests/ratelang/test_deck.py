@@ -182,3 +182,20 @@ def test_repository_demo_deck_loads() -> None:
     assert london.country == "GB"
     for _, entry in deck.entries.items():
         assert 0 < entry.value_rate < entry.premium_rate
+
+
+def test_absurd_rates_and_unusual_digits_are_refused() -> None:
+    text = (
+        HEADER
+        + "44,GB,UK,1000.000001,0.02\n"  # over 1,000 per minute
+        + "33,FR,France,1000,1000\n"  # the bound itself is fine
+        + "49,DE,Germany,٠.٠١,0.02\n"  # Arabic-Indic digits
+        + "39,IT,Italy,0.01\n,0.02\n"  # a row split in two: both lines miss columns
+        + "34,ES,Spain,1_0,0.02\n"
+    )
+    assert problems(text) == [(2, "value_rate"), (4, "value_rate"), (5, "row"), (6, "row"),
+                              (7, "value_rate")]  # fmt: skip
+
+
+def test_a_nul_character_is_refused_on_its_line() -> None:
+    assert problems(HEADER + "44,GB,U\x00K,0.01,0.02\n") == [(2, "row")]

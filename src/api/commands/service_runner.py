@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.domain.errors import DeckRejected, RuleCompileFailed, ServiceError
 from api.services.context import ServicesContext, build_context
@@ -39,6 +39,11 @@ def run(job: Callable[[ServicesContext], Awaitable[int]]) -> int:
             print("error: the database has no schema yet; run `pulsebill migrate`", file=sys.stderr)
         else:
             print(f"error: database unavailable ({type(exc.orig).__name__})", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:  # one line, no statement, no parameters
+        print(
+            f"error: the database refused the change ({type(exc.orig).__name__})", file=sys.stderr
+        )
         return 1
 
 

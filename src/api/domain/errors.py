@@ -142,3 +142,23 @@ class InsufficientBalance(ServiceError):
         super().__init__("the balance does not cover this debit")
         self.balance = balance
         self.amount = amount
+
+
+class InvalidFields(InvalidInput):
+    """Several arguments are wrong, all reported at once: ``problems`` lists (field,
+    message); ``field`` and ``detail`` are the first (so handlers of
+    :class:`InvalidInput` keep working)."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        if not problems:
+            raise ValueError("InvalidFields needs at least one problem")
+        self.problems = tuple(problems)
+        super().__init__(*self.problems[0])
+        self.message = "; ".join(f"{field}: {message}" for field, message in self.problems)
+        self.args = (self.message,)
+
+
+def raise_all(problems: Sequence[tuple[str, str]]) -> None:
+    """Raise every problem at once (:class:`InvalidFields`), or nothing when empty."""
+    if problems:
+        raise InvalidFields(problems)

@@ -44,6 +44,7 @@ class Context:
     token: str | None = None  # the verified credential, re-checked per subscription event
     websocket: bool = False
     connection_params: dict[str, Any] | None = None
+    database_unavailable: bool = False  # set when a resolver could not reach the database
     _loaders: Loaders | None = field(default=None, repr=False)
     _reads: RequestReads | None = field(default=None, repr=False)
     _currencies: dict[int, str] | None = field(default=None, repr=False)

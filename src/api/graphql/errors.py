@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Sequence
 from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.utils.str_converters import to_camel_case
 
 from api.domain import errors as domain
+from api.store.db_errors import is_unavailable
 
 log = logging.getLogger("pulsebill.graphql")
 
 
 class PublicError(Exception):
     """An error whose message is safe to show to the caller (authentication, limits)."""
+
+
+class InvalidValue(PublicError):
+    """A scalar value refused while the request is validated (graphql-core adds where)."""
 
 
 class NotAuthenticated(PublicError):
@@ -57,6 +64,22 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
             type(original).__name__,
             "".join(traceback.format_tb(original.__traceback__)),
         )
+
+
+def mark_bad_input(errors: list[GraphQLError]) -> None:
+    """Give every refused scalar value the ``BAD_USER_INPUT`` code (graphql-core wraps the
+    :class:`InvalidValue` in an error that names the variable path or the location)."""
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, GraphQLError):  # a variable's error wraps the value's
+            original = original.original_error
+        if isinstance(original, InvalidValue):
+            error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+
+
+def any_unavailable(errors: list[GraphQLError]) -> bool:
+    """Whether one of the errors is the database being unreachable."""
+    return any(e.original_error is not None and is_unavailable(e.original_error) for e in errors)
 
 
 @strawberry.interface
@@ -110,8 +133,22 @@ def not_found(what: str) -> NotFound:
     return NotFound(message=f"{what} not found", what=what)
 
 
+def graphql_path(field: str) -> str:
+    """A service's field path in the GraphQL input's own names: ``cdr.started_at`` →
+    ``cdr.startedAt``, ``billing_day`` → ``billingDay``."""
+    return ".".join(to_camel_case(part) for part in field.split("."))
+
+
 def invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(message="Invalid input", errors=[FieldError(field=field, message=message)])
+    return invalid_all([(field, message)])
+
+
+def invalid_all(problems: Sequence[tuple[str, str]]) -> InvalidInput:
+    """Every problem of an input at once, fields named as in the GraphQL input."""
+    return InvalidInput(
+        message="Invalid input",
+        errors=[FieldError(field=graphql_path(f), message=m) for f, m in problems],
+    )
 
 
 @strawberry.type
@@ -167,6 +204,8 @@ def common_problem(exc: domain.ServiceError) -> CommonProblem:
     """
     if isinstance(exc, domain.NotFound):
         return NotFound(message=f"{exc.what} not found", what=exc.what)
+    if isinstance(exc, domain.InvalidFields):
+        return invalid_all(exc.problems)
     if isinstance(exc, domain.InvalidInput):
         return invalid(exc.field, exc.detail)
     if isinstance(exc, domain.AlreadyExists | domain.Conflict):

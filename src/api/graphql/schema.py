@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -11,7 +12,7 @@ from strawberry.types import ExecutionContext
 
 from api.graphql import hardening
 from api.graphql import subscriptions as subs
-from api.graphql.errors import log_unexpected
+from api.graphql.errors import any_unavailable, log_unexpected, mark_bad_input
 from api.graphql.executor import PlainFieldExecutor
 from api.graphql.mutations import billing as billing_m
 from api.graphql.mutations import calls as calls_m
@@ -24,7 +25,7 @@ from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
 from api.graphql.queries import paypal as paypal_q
 from api.graphql.queries import reports, viewer
-from api.graphql.scalars import DECIMAL_SCALAR
+from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR, DECIMAL_SCALAR
 
 
 @strawberry.type
@@ -82,15 +83,24 @@ class Subscription:
 
 
 class PulsebillSchema(strawberry.Schema):
-    """Logs unexpected errors (type and frames only) before ``MaskErrors`` hides them."""
+    """Logs unexpected errors (type and frames only) before ``MaskErrors`` hides them, and
+    marks the request's context when the database was unreachable (HTTP 503)."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_unexpected(errors)
+        mark_bad_input(errors)
+        if execution_context is not None and any_unavailable(errors):
+            context = execution_context.context
+            if context is not None and hasattr(context, "database_unavailable"):
+                context.database_unavailable = True
 
 
-CONFIG = StrawberryConfig(disable_field_suggestions=True, scalar_map={Decimal: DECIMAL_SCALAR})
+CONFIG = StrawberryConfig(
+    disable_field_suggestions=True,
+    scalar_map={Decimal: DECIMAL_SCALAR, datetime: DATETIME_SCALAR, date: DATE_SCALAR},
+)
 
 
 def build_schema(*, dev: bool = False) -> strawberry.Schema:

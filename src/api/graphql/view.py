@@ -12,12 +12,16 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from api.auth.authenticate import credential
 from api.graphql.context import Context
+from api.graphql.request_text import request_problem
+from api.http_errors import RETRY_AFTER_SECONDS
 from api.state import AppState
 
 _CONTEXT_KEY = "pulsebill.graphql_context"
@@ -43,6 +47,37 @@ class PulsebillGraphQL(GraphQL[Context, None]):
             return orjson.dumps(data).decode()
         except TypeError:
             return json.dumps(data, separators=(",", ":"))
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A body that is not UTF-8 is refused like malformed JSON (400), not a crash."""
+        try:
+            return json.loads(data)
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError("the body is not UTF-8", "", exc.start) from None
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Refuse text no store accepts before executing; answer 503 with ``Retry-After``
+        when a resolver found the database unreachable."""
+        problem = request_problem(
+            request_data.query, request_data.variables, request_data.operation_name
+        )
+        if problem is not None:
+            return ExecutionResult(data=None, errors=[problem])
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if context.database_unavailable:
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return result
 
     def is_request_allowed(self, request: Any) -> bool:
         if request.method == "GET":

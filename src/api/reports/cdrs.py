@@ -14,6 +14,7 @@ from sqlalchemy import Row, Select, and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.actor import Actor
+from api.domain.limits import moment_problem
 from api.reports.cdr_filter import CdrFilter, cdr_conditions
 from api.reports.errors import InvalidParameter
 from api.reports.period import as_utc
@@ -23,6 +24,7 @@ from api.reports.sql import exact_int
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
+MAX_ROW_ID = 2**63 - 1  # a BIGINT
 STREAM_CHUNK_ROWS = 2000
 
 
@@ -83,12 +85,20 @@ def encode_cursor(row: CdrRow) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Inverse of :func:`encode_cursor`; a tampered cursor is an :class:`InvalidParameter`."""
+    refused = InvalidParameter("cursor", "not a cursor returned by this report")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, _, row_id = raw.partition("|")
-        return as_utc(datetime.fromisoformat(moment)), int(row_id)
+        started_at = datetime.fromisoformat(moment)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise InvalidParameter("cursor", "not a cursor returned by this report") from exc
+        raise refused from exc
+    if moment_problem(started_at) or not (row_id.isascii() and row_id.isdigit()):
+        raise refused
+    if len(row_id) > len(str(MAX_ROW_ID)):
+        raise refused
+    if not 0 < int(row_id) <= MAX_ROW_ID:
+        raise refused
+    return as_utc(started_at), int(row_id)
 
 
 _ROW_COLUMNS = (

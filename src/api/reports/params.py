@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from api.domain.limits import day_problem
 from api.reports.cdr_filter import CdrFilter
 from api.reports.errors import InvalidParameter
 from api.reports.kinds import CdrStatus, Direction
@@ -43,9 +44,12 @@ def _day(params: Mapping[str, str], name: str) -> date:
     if not raw:
         raise InvalidParameter(name, "required, a date like 2026-02-28")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidParameter(name, f"not a date like 2026-02-28: {raw!r}") from None
+    if problem := day_problem(day):
+        raise InvalidParameter(name, problem)
+    return day
 
 
 def _zone(raw: str) -> ZoneInfo:

@@ -17,17 +17,23 @@ from api.services.call_rating import CallRater
 from api.services.cdr_balance_rules import apply_balance_rules, reseller_terms
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
-from api.store.bulk import TRANSACTION_ID, RawConnection, raw_connection
+from api.store.bulk import COL, TRANSACTION_ID, RawConnection, raw_connection
 from api.store.unit_of_work import UnitOfWork
 
+FAILURE_REASON = COL["failure_reason"]
 INSERT_CHUNK = 256  # CDR rows priced between two looks at the writer (see insert_cdr_chunks)
 
 
 async def ingest_batch(
-    ctx: ServicesContext, uow: UnitOfWork, tenant: int, batch: Sequence[CdrInput]
+    ctx: ServicesContext,
+    uow: UnitOfWork,
+    tenant: int,
+    batch: Sequence[CdrInput],
+    reasons: dict[str, int] | None = None,
 ) -> tuple[int, int, int, int, int]:
     """Rate and store one batch (validated) in ``uow``: (rated, unrated, duplicates, sell,
-    cost). CDRs stored before or repeated in the batch are counted and skipped."""
+    cost). CDRs stored before or repeated in the batch are counted and skipped; ``reasons``
+    counts the unrated ones by failure reason."""
     now = ctx.now()
     reseller = await reseller_terms(uow, tenant)  # also: CDR rows carry no foreign key to it
     raw = await raw_connection(uow.session)
@@ -88,6 +94,8 @@ async def ingest_batch(
                             sums[1] += cost
                         sell_sum += sell
                         cost_sum += cost
+                elif reasons is not None:
+                    reasons[row[FAILURE_REASON]] = reasons.get(row[FAILURE_REASON], 0) + 1
             totals[0] += rated
             totals[1] += sell_sum
             totals[2] += cost_sum

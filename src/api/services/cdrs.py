@@ -16,13 +16,15 @@ cache is cold); their SQL lives in :mod:`api.store`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.domain.actor import Actor
-from api.domain.errors import InvalidInput, NotFound
+from api.domain.errors import InvalidInput, NotFound, raise_all
+from api.domain.limits import moment_problem
+from api.domain.text import text_problem
 from api.services.access import reseller_scope
 from api.services.cdr_batch import ingest_batch
 from api.services.cdr_realtime import rate_fast, rate_one
@@ -30,13 +32,15 @@ from api.services.cdr_views import result_view
 from api.services.context import ServicesContext
 from api.services.views import CdrInput, CdrResult, IngestSummary
 from api.store.cdr_writes import DuplicateCdr
-from api.store.db_errors import is_deadlock
+from api.store.db_errors import as_sqlalchemy_error, driver_errors, is_deadlock
 
 __all__ = [
     "DEFAULT_BATCH",
     "DIRECTIONS",
     "MAX_DURATION",
     "RETRIES",
+    "batch_problems",
+    "cdr_problems",
     "get_cdr",
     "ingest_cdrs",
     "rate_cdr",
@@ -90,22 +94,30 @@ async def ingest_cdrs(
     *,
     reseller_id: int | None = None,
     batch_size: int = DEFAULT_BATCH,
+    on_batch: Callable[[int], None] | None = None,
 ) -> IngestSummary:
     """Rate and store many CDRs, ``batch_size`` per transaction, with one aggregated balance
     update per account per batch (accounts locked in id order). Every CDR is validated
     before anything is written; duplicates (stored before, or repeated in the input) are
-    counted and skipped. A batch that loses a race with a concurrent twin is retried."""
+    counted and skipped. A batch that loses a race with a concurrent twin is retried.
+    ``on_batch`` hears how many CDRs are committed after each batch: an error stops the
+    ingest with those stored, and ingesting the same CDRs again skips them."""
     tenant = reseller_scope(actor, reseller_id)
     if batch_size < 1:
         raise InvalidInput("batch_size", "must be ≥ 1")
     validate_all(cdrs)
     totals = [0, 0, 0, 0, 0]  # rated, unrated, duplicates, sell, cost
+    reasons: dict[str, int] = {}
     for start in range(0, len(cdrs), batch_size):
         batch = cdrs[start : start + batch_size]
         for attempt in range(RETRIES):
             try:
-                async with ctx.unit_of_work() as uow:
-                    counts = await ingest_batch(ctx, uow, tenant, batch)
+                batch_reasons: dict[str, int] = {}
+                try:
+                    async with ctx.unit_of_work() as uow:
+                        counts = await ingest_batch(ctx, uow, tenant, batch, batch_reasons)
+                except driver_errors() as exc:  # COPY and raw statements on PostgreSQL
+                    raise as_sqlalchemy_error(exc, "CDR batch") from exc
                 break
             except IntegrityError:
                 if attempt == RETRIES - 1:
@@ -115,8 +127,14 @@ async def ingest_cdrs(
                     raise
         for i, value in enumerate(counts):
             totals[i] += value
+        for reason, count in batch_reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+        if on_batch is not None:
+            on_batch(start + len(batch))
     rated, unrated, duplicates, sell, cost = totals
-    return IngestSummary(len(cdrs), rated, unrated, duplicates, sell, cost)
+    return IngestSummary(
+        len(cdrs), rated, unrated, duplicates, sell, cost, tuple(sorted(reasons.items()))
+    )
 
 
 async def get_cdr(
@@ -131,35 +149,57 @@ async def get_cdr(
         return result_view(found)
 
 
-def validate(cdr: CdrInput, field: str) -> None:
-    """Bad input that no rating can store: raise :class:`InvalidInput`."""
-    if isinstance(cdr.duration, bool) or not isinstance(cdr.duration, int):
-        raise InvalidInput(f"{field}.duration", "must be a whole number of seconds")
-    if cdr.duration < 0:
-        raise InvalidInput(f"{field}.duration", f"must be ≥ 0 seconds, got {cdr.duration}")
-    if cdr.duration > MAX_DURATION:
-        raise InvalidInput(f"{field}.duration", f"longer than {MAX_DURATION} seconds")
+def cdr_problems(cdr: CdrInput) -> list[tuple[str, str]]:
+    """Every reason a CDR cannot be stored, as (field, message), ``[]`` when it can: the one
+    rule for a CDR row, whether it came from GraphQL or from a CSV file."""
+    problems: list[tuple[str, str]] = []
+    duration = cdr.duration
+    if isinstance(duration, bool) or not isinstance(duration, int):
+        problems.append(("duration", "must be a whole number of seconds"))
+    elif duration < 0:
+        problems.append(("duration", f"must be ≥ 0 seconds, got {duration}"))
+    elif duration > MAX_DURATION:
+        problems.append(("duration", f"longer than {MAX_DURATION} seconds"))
     if cdr.direction not in DIRECTIONS:
-        raise InvalidInput(f"{field}.direction", "must be outbound or inbound")
-    if not cdr.source or len(cdr.source) > 100:
-        raise InvalidInput(f"{field}.source", "must be 1..100 characters")
-    if not cdr.call_id or len(cdr.call_id) > 200:
-        raise InvalidInput(f"{field}.call_id", "must be 1..200 characters")
-    if len(cdr.sub_account) > 100:
-        raise InvalidInput(f"{field}.sub_account", "at most 100 characters")
-    if len(cdr.number) > 64:
-        raise InvalidInput(f"{field}.number", "at most 64 characters")
-    if not isinstance(cdr.started_at, datetime) or cdr.started_at.tzinfo is None:
-        raise InvalidInput(f"{field}.started_at", "must be a time with a UTC offset")
+        problems.append(("direction", "must be outbound or inbound"))
+    for name, value, shortest, longest in (
+        ("source", cdr.source, 1, 100),
+        ("call_id", cdr.call_id, 1, 200),
+        ("sub_account", cdr.sub_account, 0, 100),
+        ("number", cdr.number, 0, 64),
+    ):
+        if not shortest <= len(value) <= longest:
+            problems.append((name, f"must be {shortest}..{longest} characters"))
+        elif problem := text_problem(value):
+            problems.append((name, problem))
+    started = cdr.started_at
+    if not isinstance(started, datetime) or started.tzinfo is None:
+        problems.append(("started_at", "must be a time with a UTC offset"))
+    elif problem := moment_problem(started):
+        problems.append(("started_at", problem))
+    return problems
+
+
+def validate(cdr: CdrInput, field: str) -> None:
+    """Bad input that no rating can store: raise :class:`InvalidFields` with every problem,
+    each named ``{field}.{column}``."""
+    raise_all([(f"{field}.{name}", message) for name, message in cdr_problems(cdr)])
 
 
 def validate_all(cdrs: Sequence[CdrInput]) -> None:
-    """:func:`validate` every CDR; the common all-good case in one tight loop."""
+    """:func:`validate` every CDR and raise every problem at once (named ``cdrs[i].…``)."""
+    raise_all([(f"cdrs[{i}].{name}", message) for i, name, message in batch_problems(cdrs)])
+
+
+def batch_problems(cdrs: Sequence[CdrInput]) -> list[tuple[int, str, str]]:
+    """:func:`cdr_problems` of every CDR as (index, field, message); the common all-good
+    case in one tight loop (about 1 µs a CDR)."""
     directions = DIRECTIONS
-    checked: set[datetime] = set()  # aware datetimes seen (most CDRs share a few)
+    checked: set[datetime] = set()  # aware datetimes in range (most CDRs share a few)
+    problems: list[tuple[int, str, str]] = []
     for i, c in enumerate(cdrs):
         d = c.duration
-        started = c.started_at
+        texts = c.source + c.call_id + c.sub_account + c.number
         if (
             type(d) is not int
             or not 0 <= d <= MAX_DURATION
@@ -168,10 +208,14 @@ def validate_all(cdrs: Sequence[CdrInput]) -> None:
             or not 0 < len(c.call_id) <= 200
             or len(c.sub_account) > 100
             or len(c.number) > 64
+            or "\x00" in texts
+            or (not texts.isascii() and text_problem(texts))
+            or c.started_at not in checked
         ):
-            validate(c, f"cdrs[{i}]")
-        if started not in checked:
-            validate(c, f"cdrs[{i}]")
-            if len(checked) > 10_000:
-                checked.clear()
-            checked.add(started)
+            found = cdr_problems(c)
+            problems.extend((i, name, message) for name, message in found)
+            if not found:
+                if len(checked) > 10_000:
+                    checked.clear()
+                checked.add(c.started_at)
+    return problems

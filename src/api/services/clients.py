@@ -9,10 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from api.domain.actor import Actor
+from api.domain.addresses import email_problem
 from api.domain.balance_rules import BalanceType, is_suspended
 from api.domain.cycles import check_billing_day
-from api.domain.errors import AlreadyExists, InvalidInput, NotFound, StillAttached
+from api.domain.errors import AlreadyExists, NotFound, StillAttached, raise_all
 from api.domain.ledger import AccountKind
+from api.domain.limits import amount_problem
 from api.events import CredentialRevoked, SuspensionChanged
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
@@ -20,6 +22,9 @@ from api.services.tenancy import load_client
 from api.services.views import ClientView
 from api.store.tables import Account, Client, ClientPackage, Did, Package, Reseller
 from api.store.unit_of_work import UnitOfWork
+
+MAX_TEXT = 500
+"""The longest company, e-mail, phone or address."""
 
 UNSET: Any = object()
 """Marks an argument of :func:`update_client` that is not to be changed."""
@@ -44,10 +49,15 @@ async def create_client(
     A hard client starts suspended (its balance is 0) until its first payment.
     """
     tenant = reseller_scope(actor, reseller_id)
-    name = _check_name(name)
-    kind = _check_balance_type(balance_type)
-    _check_day(billing_day)
-    _check_threshold(low_balance_threshold)
+    raise_all(
+        _problems(
+            name=name, balance_type=balance_type, billing_day=billing_day,
+            low_balance_threshold=low_balance_threshold, company=company, email=email,
+            phone=phone, address=address,
+        )
+    )  # fmt: skip
+    name = name.strip()
+    kind = BalanceType(balance_type).value
     now = ctx.now()
     try:
         async with ctx.unit_of_work() as uow:
@@ -102,15 +112,21 @@ async def update_client(
     Switching soft↔hard re-evaluates the suspension at the current balance.
     """
     tenant = reseller_scope(actor)
+    threshold = None if low_balance_threshold is UNSET else low_balance_threshold
+    raise_all(
+        _problems(
+            name=name, balance_type=balance_type, billing_day=billing_day,
+            low_balance_threshold=threshold, company=company, email=email, phone=phone,
+            address=address,
+        )
+    )  # fmt: skip
     async with ctx.unit_of_work() as uow:
         client = await load_client(uow, tenant, client_id, lock=True)
         if name is not None:
-            client.name = _check_name(name)
+            client.name = name.strip()
         if billing_day is not None:
-            _check_day(billing_day)
             client.billing_day = billing_day
         if low_balance_threshold is not UNSET:
-            _check_threshold(low_balance_threshold)
             client.low_balance_threshold = low_balance_threshold
         for field, value in (
             ("company", company),
@@ -121,7 +137,7 @@ async def update_client(
             if value is not None:
                 setattr(client, field, value)
         if balance_type is not None:
-            client.balance_type = _check_balance_type(balance_type)
+            client.balance_type = BalanceType(balance_type).value
             balance = await _balance(uow, client_id)
             suspended = is_suspended(client.balance_type, balance)
             if suspended != client.suspended:
@@ -251,27 +267,37 @@ def _view(c: Client, balance: int, currency: str, default_threshold: int) -> Cli
     )
 
 
-def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("name", "must be 1..200 characters")
-    return name
-
-
-def _check_balance_type(kind: str) -> str:
-    try:
-        return BalanceType(kind).value
-    except ValueError:
-        raise InvalidInput("balance_type", f"must be soft or hard, got {kind!r}") from None
-
-
-def _check_day(day: int) -> None:
-    try:
-        check_billing_day(day)
-    except ValueError as exc:
-        raise InvalidInput("billing_day", str(exc)) from None
-
-
-def _check_threshold(value: int | None) -> None:
-    if value is not None and value < 0:
-        raise InvalidInput("low_balance_threshold", "must not be negative")
+def _problems(
+    *,
+    name: str | None,
+    balance_type: str | None,
+    billing_day: int | None,
+    low_balance_threshold: int | None,
+    company: str | None,
+    email: str | None,
+    phone: str | None,
+    address: str | None,
+) -> list[tuple[str, str]]:
+    """Every problem of a client's fields (``None``: not given), all at once."""
+    problems: list[tuple[str, str]] = []
+    if name is not None and not 0 < len(name.strip()) <= 200:
+        problems.append(("name", "must be 1..200 characters"))
+    if balance_type is not None and balance_type not in {kind.value for kind in BalanceType}:
+        problems.append(("balance_type", f"must be soft or hard, got {balance_type!r}"))
+    if billing_day is not None:
+        try:
+            check_billing_day(billing_day)
+        except ValueError as exc:
+            problems.append(("billing_day", str(exc)))
+    if low_balance_threshold is not None:
+        if low_balance_threshold < 0:
+            problems.append(("low_balance_threshold", "must not be negative"))
+        elif problem := amount_problem(low_balance_threshold):
+            problems.append(("low_balance_threshold", problem))
+    for field, text in (("company", company), ("email", email), ("phone", phone),
+                        ("address", address)):  # fmt: skip
+        if text is not None and len(text) > MAX_TEXT:
+            problems.append((field, f"at most {MAX_TEXT} characters"))
+    if email is not None and len(email) <= MAX_TEXT and (problem := email_problem(email)):
+        problems.append(("email", problem))
+    return problems

@@ -27,7 +27,8 @@ async def import_deck(
 ) -> DeckVersionView:
     """Operator: store a deck CSV as a new version (the same content twice is one version).
 
-    Broken rows raise :class:`DeckRejected` listing every problem, and nothing is stored.
+    Broken rows, or none at all, raise :class:`DeckRejected` listing every problem, and
+    nothing is stored.
     ``activate`` makes it the deck that rates calls from the commit on.
     """
     require_operator(actor)
@@ -35,6 +36,8 @@ async def import_deck(
         deck = parse_deck(text, source)
     except DeckError as exc:
         raise DeckRejected([DeckIssue(p.line, p.column, p.message) for p in exc.problems]) from None
+    if not len(deck.entries):
+        raise DeckRejected([DeckIssue(1, "row", "the deck has no rows")])
     ctx.decks.put(deck.version, deck)
     async with ctx.unit_of_work() as uow:
         row = await uow.session.scalar(

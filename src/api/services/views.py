@@ -238,6 +238,7 @@ class IngestSummary:
     duplicates: int
     sell: int
     cost: int
+    unrated_reasons: tuple[tuple[str, int], ...] = ()  # (failure reason, CDRs), by reason
 
 
 @dataclass(frozen=True, slots=True)

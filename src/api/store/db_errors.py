@@ -1,9 +1,11 @@
-"""Database errors the CDR paths retry on, and driver errors as SQLAlchemy raises them."""
+"""Database errors the CDR paths retry on, driver errors as SQLAlchemy raises them, and
+the errors that mean the database is unavailable (HTTP 503)."""
 
 from __future__ import annotations
 
 import sqlite3
 
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 
@@ -34,3 +36,38 @@ def _asyncpg_error() -> type[Exception]:
         return sqlite3.Error
     error: type[Exception] = asyncpg.PostgresError
     return error
+
+
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+"""SQLSTATEs of a server that is gone or refusing: connection exceptions (class 08), an
+administrator or crash shutdown, "cannot connect now", too many connections."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or is refusing connections (a retry later may
+    succeed): a refused or lost socket, a pool timeout, SQLite unable to open or locked,
+    PostgreSQL shutting down. Walks the chain of causes (SQLAlchemy wraps driver errors)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError | sqlalchemy_exc.TimeoutError):
+            return True
+        if isinstance(current, sqlalchemy_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sqlite3.OperationalError) and _sqlite_unavailable(str(current)):
+            return True
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return True
+        if type(current).__name__ in {"ConnectionDoesNotExistError", "InterfaceError"} and (
+            type(current).__module__.startswith("asyncpg")
+        ):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
+
+
+def _sqlite_unavailable(message: str) -> bool:
+    return message.startswith(("unable to open database", "database is locked", "disk I/O"))

@@ -222,11 +222,12 @@ def test_import_deck_broken_rows_are_listed_with_line_numbers(migrated: Cli) -> 
     assert done.code == 1
     assert done.out == ""
     lines = done.err.splitlines()
-    assert lines[0] == "error: 2 problems in the deck"
+    assert lines[0] == "error: 2 problems in the deck; nothing was stored"
     assert lines[1].startswith("  line 3, country: ")
     assert "'XX'" in lines[1]
     assert lines[2].startswith("  line 4, value_rate: ")
     assert "'abc'" in lines[2]
+    assert lines[3] == "refused by column: country 1, value_rate 1"
     assert migrated.rows("SELECT id FROM deck_versions") == []  # nothing stored
 
 
@@ -345,7 +346,11 @@ def test_rate_cdrs_rates_and_skips_duplicates(migrated: Cli) -> None:
     done = migrated("rate-cdrs", str(cdrs), "--reseller", str(reseller_id))
     assert done.code == 0, done.err
     # London: 0.0080 + 20% = 0.0096/min; 90 s billed as 120 s
-    assert done.out == ("2 CDRs: 1 rated, 1 unrated, 0 duplicates; sell 0.0192, cost 0.0160\n")
+    assert done.out == (
+        "2 CDRs: 1 rated, 1 unrated, 0 duplicates; sell 0.0192, cost 0.0160\n"
+        "unrated by reason: unknown_sub_account 1\n"
+    )
+    assert done.err == "rating CDRs: 2/2\n"  # not a terminal: plain progress lines
     again = migrated("rate-cdrs", str(cdrs), "--reseller", str(reseller_id))
     assert again.out.startswith("2 CDRs: 0 rated, 0 unrated, 2 duplicates;")
     assert migrated.rows("SELECT call_id, status FROM cdrs ORDER BY call_id") == [
@@ -361,7 +366,10 @@ def test_rate_cdrs_bad_row_names_its_line_and_stores_nothing(migrated: Cli) -> N
     done = migrated("rate-cdrs", str(cdrs), "--reseller", str(reseller_id))
     assert done.code == 1
     assert done.out == ""
-    assert done.err == "error: line 3: bad start or duration\n"
+    assert done.err == (
+        "error: 1 problem in cdrs.csv; nothing was rated\n"
+        "  line 3, start: not an ISO 8601 time like 2026-11-10T12:00:00+00:00: 'yesterday'\n"
+    )
     assert migrated.rows("SELECT id FROM cdrs") == []
 
 
@@ -369,7 +377,7 @@ def test_rate_cdrs_wrong_column_count(migrated: Cli) -> None:
     cdrs = migrated.write("cdrs.csv", CDR_HEADER + "sw1,c1,bob-line\n")
     done = migrated("rate-cdrs", str(cdrs), "--reseller", "1")
     assert done.code == 1
-    assert done.err == "error: line 2: expected 7 columns\n"
+    assert done.err.splitlines()[1] == "  line 2, row: expected 7 columns, found 3"
 
 
 def test_rate_cdrs_wrong_header(migrated: Cli) -> None:
@@ -420,3 +428,31 @@ def test_a_command_before_migrate_says_so(cli: Cli) -> None:
     done = cli("bill", "--date", "2026-12-01")
     assert done.code == 1
     assert "migrate" in done.err
+
+
+def test_rate_cdrs_accepts_a_direction_in_upper_case(migrated: Cli) -> None:
+    reseller_id, _, _ = create_reseller(migrated)
+    assert migrated("import-deck", str(migrated.write("deck.csv", DECK)), "--activate").code == 0
+    client_with_a_line(migrated, reseller_id)
+    cdrs = migrated.write("cdrs.csv", CDR_HEADER + LONDON_CALL.replace("outbound", "OUTBOUND"))
+    done = migrated("rate-cdrs", str(cdrs), "--reseller", str(reseller_id))
+    assert done.code == 0, done.err
+    assert done.out.startswith("1 CDRs: 1 rated, 0 unrated")
+    assert migrated.rows("SELECT direction, status FROM cdrs") == [("outbound", "rated")]
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ("", "  line 1, row: the deck has no rows"),
+        ("44,GB,UK,1000.5,0.01\n", "  line 2, value_rate: rate '1000.5' is over 1,000 per minute"),
+    ],
+)
+def test_import_deck_refuses_an_empty_deck_and_absurd_rates(
+    migrated: Cli, rows: str, problem: str
+) -> None:
+    header = "prefix,country,description,value_rate,premium_rate\n"
+    done = migrated("import-deck", str(migrated.write("deck.csv", header + rows)))
+    assert done.code == 1
+    assert done.err.splitlines()[1] == problem
+    assert migrated.rows("SELECT id FROM deck_versions") == []

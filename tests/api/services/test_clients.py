@@ -12,6 +12,7 @@ from sqlmodel import col
 from api.domain.actor import Actor
 from api.domain.errors import (
     Conflict,
+    InvalidFields,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -239,3 +240,49 @@ async def test_a_password_of_the_wrong_length_is_refused(world: World, bad: str)
     assert refused.value.field == "password"
     names = [s.username for s in await sub_accounts.list_sub_accounts(world.ctx, world.reseller)]
     assert "bob-y" not in names
+
+
+@pytest.mark.parametrize(
+    ("email", "accepted"),
+    [
+        ("", True),
+        ("alice@example.com", True),
+        ("a.b+c@mail.example.co.uk", True),
+        ("not-an-email", False),
+        ("alice@", False),
+        ("@example.com", False),
+        ("alice@example", False),
+        ("al ice@example.com", False),
+        ("alice@exa_mple.com", False),
+        ("alice..b@example.com", False),
+        ("x" * 65 + "@example.com", False),
+    ],
+)
+async def test_email_addresses_are_checked(world: World, email: str, accepted: bool) -> None:
+    if accepted:
+        view = await clients.create_client(world.ctx, world.reseller, "Mailed", email=email)
+        assert view.email == email
+        return
+    with pytest.raises(InvalidInput) as refused:
+        await clients.create_client(world.ctx, world.reseller, "Mailed", email=email)
+    assert refused.value.field == "email"
+    client_id, _ = await world.client("Mailed")
+    with pytest.raises(InvalidInput):
+        await clients.update_client(world.ctx, world.reseller, client_id, email=email)
+
+
+async def test_every_problem_of_a_client_is_reported_at_once_and_nothing_is_written(
+    world: World,
+) -> None:
+    async with world.ctx.unit_of_work() as uow:
+        before = await uow.session.scalar(select(func.count()).select_from(Account))
+    with pytest.raises(InvalidFields) as refused:
+        await clients.create_client(
+            world.ctx, world.reseller, " ", billing_day=40, low_balance_threshold=-1,
+            email="nope", balance_type="medium",
+        )  # fmt: skip
+    assert [field for field, _ in refused.value.problems] == [
+        "name", "balance_type", "billing_day", "low_balance_threshold", "email",
+    ]  # fmt: skip
+    async with world.ctx.unit_of_work() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(Account)) == before

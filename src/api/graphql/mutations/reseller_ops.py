@@ -22,6 +22,7 @@ from api.graphql.errors import (
     StillAttached,
     common_problem,
     invalid,
+    invalid_all,
     source_problem,
 )
 from api.graphql.loaders import AttachedPackage
@@ -81,20 +82,6 @@ class ClientInput:
     address: str | None = None
 
 
-def _too_long(value: ClientInput) -> InvalidInput | None:
-    for field in ("name", "company", "email", "phone", "address"):
-        text = getattr(value, field)
-        if text is not None and len(text) > MAX_TEXT:
-            return invalid(field, f"at most {MAX_TEXT} characters")
-    return None
-
-
-def _amount(field: str, value: Decimal) -> int | InvalidInput:
-    if value <= 0:
-        return invalid(field, "must be greater than 0")
-    return to_micros(value)
-
-
 async def publish_package(info: Info, source: str, file_name: str = "<input>") -> PublishResult:
     """Compile rule source and store each package in it as a new version."""
     context = info.context
@@ -120,16 +107,10 @@ async def publish_package(info: Info, source: str, file_name: str = "<input>") -
 async def create_client(info: Info, input: ClientInput) -> ClientResult:
     context = info.context
     actor = context.require_role("reseller")
-    if problem := _too_long(input):
-        return problem
-    if input.name is None:
-        return invalid("name", "is required")
     threshold = input.low_balance_threshold
-    if threshold is not None and threshold < 0:
-        return invalid("lowBalanceThreshold", "must not be negative")
     try:
         view = await clients.create_client(
-            context.services, actor, input.name,
+            context.services, actor, "" if input.name is None else input.name,
             balance_type=(input.balance_type or BalanceType.SOFT).value,
             billing_day=1 if input.billing_day is None else input.billing_day,
             low_balance_threshold=None if threshold is None else to_micros(threshold),
@@ -146,11 +127,7 @@ async def update_client(info: Info, id: int, input: ClientInput) -> ClientResult
     actor = context.acting_as("reseller", what="client", client_id=id)
     if isinstance(actor, NotFound):
         return actor
-    if problem := _too_long(input):
-        return problem
     threshold = input.low_balance_threshold
-    if threshold is not None and threshold < 0:
-        return invalid("lowBalanceThreshold", "must not be negative")
     extra = {} if threshold is None else {"low_balance_threshold": to_micros(threshold)}
     try:
         view = await clients.update_client(
@@ -226,10 +203,13 @@ async def create_sub_account(
     actor = context.acting_as("reseller", what="client", client_id=client_id)
     if isinstance(actor, NotFound):
         return actor
+    problems = []
     if len(username) > 100:
-        return invalid("username", "at most 100 characters")
+        problems.append(("username", "at most 100 characters"))
     if password is not None and not 8 <= len(password) <= 128:
-        return invalid("password", "between 8 and 128 characters")
+        problems.append(("password", "between 8 and 128 characters"))
+    if problems:
+        return invalid_all(problems)
     try:
         created = await sub_accounts.create_sub_account(
             context.services, actor, client_id, username, password=password, package_id=package_id
@@ -270,12 +250,16 @@ async def assign_did(
     actor = context.acting_as("reseller", what="client", client_id=client_id)
     if isinstance(actor, NotFound):
         return actor
-    for field, value in (
-        ("monthlyPrice", monthly_price), ("perMinutePrice", per_minute_price),
-        ("setupPrice", setup_price),
-    ):  # fmt: skip
-        if value < 0:
-            return invalid(field, "must not be negative")
+    negative = [
+        (field, "must not be negative")
+        for field, value in (
+            ("monthlyPrice", monthly_price), ("perMinutePrice", per_minute_price),
+            ("setupPrice", setup_price),
+        )
+        if value < 0
+    ]  # fmt: skip
+    if negative:
+        return invalid_all(negative)
     try:
         view = await dids.assign_did(
             context.services, actor, number, client_id,
@@ -324,11 +308,14 @@ async def _money(
     actor = context.acting_as("reseller", what="client", client_id=client_id)
     if isinstance(actor, NotFound):
         return actor
-    micros = _amount("amount", amount)
-    if isinstance(micros, InvalidInput):
-        return micros
+    problems = []
+    if amount <= 0:
+        problems.append(("amount", "must be greater than 0"))
     if len(description) > MAX_TEXT:
-        return invalid("description", f"at most {MAX_TEXT} characters")
+        problems.append(("description", f"at most {MAX_TEXT} characters"))
+    if problems:
+        return invalid_all(problems)
+    micros = to_micros(amount)
     post = payments.add_payment if payment else payments.add_charge
     try:
         view = await post(
