@@ -8,7 +8,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.balance_rules import BalanceType
-from api.domain.errors import InvalidInput
+from api.domain.errors import Conflict, InvalidInput
 from api.domain.ledger import TransactionDraft, TransactionKind
 from api.services.access import reseller_scope
 from api.services.client_money import after_balance_change
@@ -17,6 +17,7 @@ from api.services.tenancy import load_client, load_reseller
 from api.services.views import MoneyMovement
 from api.store.tables import LedgerEntry, LedgerTransaction
 from api.store.unit_of_work import UnitOfWork
+from ratelang.money import format_micros
 
 PAYMENT_METHODS = frozenset({"manual", "paypal"})
 MAX_DESCRIPTION = 500
@@ -36,7 +37,11 @@ async def add_payment(
 ) -> MoneyMovement:
     """Credit ``amount`` (> 0 micro-units) to the client. A payment that brings a hard
     client above 0 lifts its suspension. ``key`` (e.g. a PayPal transaction id) makes it
-    idempotent: the same key again returns the first payment."""
+    idempotent: the same key again returns the first payment.
+
+    A *closed* client accepts a payment only to settle its debt: while its balance is
+    negative, and at most the debt (a payment that would leave it in credit, or one to a
+    closed client that owes nothing, is a :class:`Conflict`)."""
     tenant = reseller_scope(actor, reseller_id)
     _check(amount, description)
     if method not in PAYMENT_METHODS:
@@ -94,11 +99,15 @@ async def _post(
     now = ctx.now()
     try:
         async with ctx.unit_of_work() as uow:
-            client = await load_client(uow, tenant, client_id, active=True)
+            settling = kind is TransactionKind.PAYMENT
+            client = await load_client(uow, tenant, client_id, active=not settling)
             if ledger_key is not None and await uow.ledger.key_exists(ledger_key):
                 return await _existing(uow, ledger_key, client_id)
             reseller = await load_reseller(uow, tenant)
             accounts = await uow.accounts.tenant_accounts(tenant, client_id)
+            if client.status != "active":
+                await load_client(uow, tenant, client_id, lock=True)  # one settlement at a time
+                _check_settlement(client_id, amount, await uow.accounts.balance(accounts.client))
             draft = TransactionDraft(
                 kind, tenant, client_id, description=description, method=method, key=ledger_key
             )
@@ -163,6 +172,17 @@ async def _existing(uow: UnitOfWork, key: str, client_id: int) -> MoneyMovement:
         balance,
         tx.created_at,
     )
+
+
+def _check_settlement(client_id: int, amount: int, balance: int) -> None:
+    """A payment to a closed client may settle its debt, never put it in credit."""
+    if balance >= 0:
+        raise Conflict(f"client {client_id} is closed and owes nothing")
+    if amount > -balance:
+        raise Conflict(
+            f"client {client_id} is closed: a payment may settle its debt of "
+            f"{format_micros(-balance, 2)} at most"
+        )
 
 
 def _check(amount: int, description: str) -> None:

@@ -194,8 +194,8 @@ async def attach_package(info: Info, client_id: int, package_id: int) -> Attachm
     except domain.ServiceError as exc:
         return common_problem(exc)
     return ClientPackage.from_domain(
-        AttachedPackage(view.package_id, view.package_name, 0, view.free_minutes_used,
-                        utc(view.attached_at))
+        AttachedPackage(view.package_id, view.package_name, view.latest_version,
+                        view.free_minutes_used, utc(view.attached_at))
     )  # fmt: skip
 
 
@@ -209,8 +209,8 @@ async def detach_package(info: Info, client_id: int, package_id: int) -> Attachm
     except domain.ServiceError as exc:
         return common_problem(exc)
     return ClientPackage.from_domain(
-        AttachedPackage(view.package_id, view.package_name, 0, view.free_minutes_used,
-                        utc(view.attached_at))
+        AttachedPackage(view.package_id, view.package_name, view.latest_version,
+                        view.free_minutes_used, utc(view.attached_at))
     )  # fmt: skip
 
 
@@ -234,6 +234,8 @@ async def create_sub_account(
         created = await sub_accounts.create_sub_account(
             context.services, actor, client_id, username, password=password, package_id=package_id
         )
+    except domain.InvalidInput as exc:
+        return invalid("packageId" if exc.field == "package_id" else exc.field, exc.detail)
     except domain.ServiceError as exc:
         return common_problem(exc)
     view = created.sub_account
@@ -294,13 +296,31 @@ async def add_payment(
 
 
 async def add_charge(
-    info: Info, client_id: int, amount: Decimal, description: str = ""
+    info: Info,
+    client_id: int,
+    amount: Decimal,
+    description: str = "",
+    allow_overdraft: Annotated[
+        bool,
+        strawberry.argument(
+            description="false: refuse (InsufficientBalance) a charge that would take a hard "
+            "client below zero, instead of posting it"
+        ),
+    ] = True,
 ) -> MoneyResult:
-    return await _money(info, client_id, amount, description, payment=False)
+    return await _money(
+        info, client_id, amount, description, payment=False, allow_overdraft=allow_overdraft
+    )
 
 
 async def _money(
-    info: Info, client_id: int, amount: Decimal, description: str, *, payment: bool
+    info: Info,
+    client_id: int,
+    amount: Decimal,
+    description: str,
+    *,
+    payment: bool,
+    allow_overdraft: bool = True,
 ) -> MoneyResult:
     context = info.context
     actor = context.acting_as("reseller", what="client", client_id=client_id)
@@ -311,9 +331,16 @@ async def _money(
         return micros
     if len(description) > MAX_TEXT:
         return invalid("description", f"at most {MAX_TEXT} characters")
-    post = payments.add_payment if payment else payments.add_charge
     try:
-        view = await post(context.services, actor, client_id, micros, description=description)
+        if payment:
+            view = await payments.add_payment(
+                context.services, actor, client_id, micros, description=description
+            )
+        else:
+            view = await payments.add_charge(
+                context.services, actor, client_id, micros, description=description,
+                allow_overdraft=allow_overdraft,
+            )  # fmt: skip
     except domain.InsufficientBalance as exc:
         return InsufficientBalance(
             message=exc.message, balance=from_micros(exc.balance), amount=from_micros(exc.amount)
