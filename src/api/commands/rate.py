@@ -17,7 +17,7 @@ from api.domain.errors import InvalidInput
 from api.services.cdrs import ingest_cdrs
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
-from ratelang.money import format_micros
+from ratelang.money import format_money
 
 COLUMNS = ["source", "call_id", "sub_account", "direction", "number", "start", "duration"]
 
@@ -61,8 +61,8 @@ def main(args: argparse.Namespace) -> int:
         done = await ingest_cdrs(ctx, Actor.operator(), cdrs, reseller_id=args.reseller)
         print(
             f"{done.received} CDRs: {done.rated} rated, {done.unrated} unrated, "
-            f"{done.duplicates} duplicates; sell {format_micros(done.sell, 4)}, "
-            f"cost {format_micros(done.cost, 4)}"
+            f"{done.duplicates} duplicates; sell {format_money(done.sell)}, "
+            f"cost {format_money(done.cost)}"
         )
         return 0
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from ratelang.money import MICRO, format_micros
+from ratelang.money import MICRO, format_money
 
 MAX_DIGITS = 15
 _DECIMAL = re.compile(rf"^-?\d{{1,{MAX_DIGITS}}}(\.\d{{1,6}})?$")
@@ -40,4 +40,4 @@ def to_micros(value: Decimal) -> int:
 
 def from_micros(amount: int) -> Decimal:
     """``9500`` → ``Decimal("0.0095")``, ``10_500_000`` → ``Decimal("10.50")``: exact."""
-    return Decimal(format_micros(amount, 2))
+    return Decimal(format_money(amount))

@@ -184,7 +184,7 @@ async def _postgres_guarded(
     )  # fmt: skip
     if not written.ok or written.cdr_id is None:
         return False
-    return row_view(written.cdr_id, row)
+    return row_view(written.cdr_id, row, str(call.currency))
 
 
 async def _postgres_locked(
@@ -220,7 +220,7 @@ async def _postgres_locked(
         changes = balance_rules(tenant, reseller, flags, {client_id: balance}, now, events.append)
         await raw.set_client_flags(changes)
     await tx.commit()
-    return row_view(cdr_id, row)
+    return row_view(cdr_id, row, str(call.currency))
 
 
 async def _sqlite(
@@ -262,7 +262,7 @@ async def _sqlite(
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
     )  # fmt: skip
     cdr_id = await tx.finish(work)
-    return row_view(cdr_id, row)
+    return row_view(cdr_id, row, str(call.currency))
 
 
 async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrInput) -> CdrResult:
@@ -281,7 +281,7 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
     if call.existing is not None:
         found = await uow.session.get(Cdr, call.existing)
         assert found is not None
-        return result_view(found, duplicate=True)
+        return result_view(found, duplicate=True, currency=str(call.currency))
     rater = CallRater(ctx, uow, tenant, now, raw.when)
     row: list[Any]
     sell = cost = 0
@@ -323,7 +323,7 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
         await apply_balance_rules(
             uow, raw, tenant, {client_id: balance}, now, known=known, reseller=reseller
         )
-    return row_view(cdr_id, row)
+    return row_view(cdr_id, row, str(call.currency))
 
 
 def _line(call: ResolvedCall) -> Line | None:

@@ -17,7 +17,7 @@ from api.services.tenancy import load_client, load_reseller
 from api.services.views import MoneyMovement
 from api.store.tables import LedgerEntry, LedgerTransaction
 from api.store.unit_of_work import UnitOfWork
-from ratelang.money import format_micros
+from ratelang.money import format_money
 
 PAYMENT_METHODS = frozenset({"manual", "paypal"})
 MAX_DESCRIPTION = 500
@@ -181,7 +181,7 @@ def _check_settlement(client_id: int, amount: int, balance: int) -> None:
     if amount > -balance:
         raise Conflict(
             f"client {client_id} is closed: a payment may settle its debt of "
-            f"{format_micros(-balance, 2)} at most"
+            f"{format_money(-balance)} at most"
         )
 
 

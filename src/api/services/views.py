@@ -231,6 +231,7 @@ class CdrResult:
     deck_version: str
     transaction_id: int | None
     duplicate: bool = False  # true when this CDR had been stored before
+    currency: str = ""  # the tenant's, when the use case read it anyway ("" otherwise)
 
 
 @dataclass(frozen=True, slots=True)

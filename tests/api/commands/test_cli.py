@@ -345,7 +345,7 @@ def test_rate_cdrs_rates_and_skips_duplicates(migrated: Cli) -> None:
     done = migrated("rate-cdrs", str(cdrs), "--reseller", str(reseller_id))
     assert done.code == 0, done.err
     # London: 0.0080 + 20% = 0.0096/min; 90 s billed as 120 s
-    assert done.out == ("2 CDRs: 1 rated, 1 unrated, 0 duplicates; sell 0.0192, cost 0.0160\n")
+    assert done.out == ("2 CDRs: 1 rated, 1 unrated, 0 duplicates; sell 0.0192, cost 0.016\n")
     again = migrated("rate-cdrs", str(cdrs), "--reseller", str(reseller_id))
     assert again.out.startswith("2 CDRs: 0 rated, 0 unrated, 2 duplicates;")
     assert migrated.rows("SELECT call_id, status FROM cdrs ORDER BY call_id") == [

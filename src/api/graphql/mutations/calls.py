@@ -14,7 +14,8 @@ import strawberry
 from api.domain import errors as domain
 from api.graphql.context import Info
 from api.graphql.errors import Conflict, InvalidInput, NotFound, common_problem, invalid
-from api.graphql.types.calls import CallDirection, CdrBatch, CdrRating
+from api.graphql.types.calls import CdrBatch, CdrRating
+from api.graphql.types.common import CallDirection
 from api.services import cdr_lookup, cdrs
 from api.services.resellers import get_reseller
 from api.services.views import CdrInput as CdrInputView
@@ -60,7 +61,7 @@ async def submit_cdr(info: Info, cdr: CdrInput, reseller_id: int | None = None) 
         view = await cdrs.rate_cdr(
             context.services, actor, cdr.to_domain(), reseller_id=reseller_id
         )
-        currency = await _currency(info, reseller_id)
+        currency = view.currency or await _currency(info, reseller_id)
     except domain.ServiceError as exc:
         problem = common_problem(exc)
         return problem if not isinstance(problem, Conflict) else invalid("cdr", str(exc))
