@@ -239,3 +239,24 @@ async def test_a_closed_client_in_debt_takes_a_settling_payment(api: Api) -> Non
     assert too_much["addPayment"]["__typename"] == "Conflict"
     settled = (await api.data(PAY, tenant.reseller, c=client_id, a="1"))["addPayment"]
     assert settled["balance"] == {"amount": "0.00"}
+
+
+async def test_an_inbound_cdr_may_name_only_the_did(api: Api) -> None:
+    tenant = await seed(api)
+    client_id, _ = await client_with_package(api, tenant)  # Basic: pulse 60
+    await api.data(ADD_DIDS, tenant.operator, dids=[{"number": NUMBER}])
+    await api.data(TAKE, tenant.reseller, n=NUMBER)
+    await api.data(ASSIGN, tenant.reseller, n=NUMBER, c=client_id)
+    call = {
+        "source": "sw1", "callId": "in-1", "direction": "INBOUND", "number": NUMBER,
+        "startedAt": "2026-03-01T10:00:00+00:00", "duration": 61,
+    }  # fmt: skip
+    query = """mutation($cdr: CdrInput!) { submitCdr(cdr: $cdr) {
+      __typename ... on CdrRating { status clientId subAccountId direction billedSeconds
+                                    sell { amount currency } } } }"""
+    rated = (await api.data(query, tenant.reseller, cdr=call))["submitCdr"]
+    assert rated == {
+        "__typename": "CdrRating", "status": "rated", "clientId": client_id,
+        "subAccountId": None, "direction": "INBOUND", "billedSeconds": 120,
+        "sell": {"amount": "0.10", "currency": "USD"},
+    }  # fmt: skip

@@ -32,11 +32,15 @@ SubmitCdrsResult = Annotated[
 
 @strawberry.input
 class CdrInput:
-    """One call detail record; ``startedAt`` must carry its UTC offset."""
+    """One call detail record; ``startedAt`` must carry its UTC offset. An inbound call may
+    name only the DID called (``number``) and no ``subAccount``: it is the call of the
+    client the DID is assigned to."""
 
     source: str
     call_id: str
-    sub_account: str
+    sub_account: str | None = strawberry.field(
+        default=None, description="The line; optional for an inbound call (the DID's client)."
+    )
     direction: CallDirection
     number: str
     started_at: datetime
@@ -44,7 +48,7 @@ class CdrInput:
 
     def to_domain(self) -> CdrInputView:
         return CdrInputView(
-            self.source, self.call_id, self.sub_account, self.direction.value, self.number,
+            self.source, self.call_id, self.sub_account or "", self.direction.value, self.number,
             self.started_at, self.duration,
         )  # fmt: skip
 
