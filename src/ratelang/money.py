@@ -90,3 +90,15 @@ def round_ratio(numerator: int, denominator: int, rounding: Rounding = DEFAULT_R
             quotient += 1
     result = quotient * rounding.quantum
     return -result if negative else result
+
+
+MONEY_PLACES = 2
+"""The fewest decimal places of a money string (see :func:`format_money`)."""
+
+
+def format_money(amount: Micros) -> str:
+    """The one way the service writes money (GraphQL, CSV, command line): the exact amount
+    with at least 2 and at most 6 decimal places, zeros after the second dropped, never
+    rounded: ``10_500_000`` → ``"10.50"``, ``9500`` → ``"0.0095"``, ``-1`` →
+    ``"-0.000001"``."""
+    return format_micros(amount, MONEY_PLACES)

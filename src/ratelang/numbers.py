@@ -109,3 +109,14 @@ def _reason(exc: phonenumbers.NumberParseException) -> str:
         phonenumbers.NumberParseException.TOO_LONG: "too long",
     }
     return reasons.get(exc.error_type, "not a number")
+
+
+def country_of(digits: Digits) -> str:
+    """The ISO 3166 alpha-2 country of E.164 ``digits`` (``"12025550123"`` → ``"US"``), or
+    ``""`` when the number names none (unknown, or non-geographic such as ``+800``)."""
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    region = phonenumbers.region_code_for_number(parsed)
+    return region if region and len(region) == 2 and region.isalpha() else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ratelang import numbers
-from ratelang.numbers import NumberError, normalize
+from ratelang.numbers import NumberError, country_of, normalize
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,17 @@ def test_rejections(text: str, reason: str) -> None:
 def test_message_quotes_the_input() -> None:
     with pytest.raises(NumberError, match=r"^not a telephone number: 'abc'"):
         normalize("abc")
+
+
+@pytest.mark.parametrize(
+    ("digits", "country"),
+    [
+        ("12025550123", "US"),
+        ("15145550100", "CA"),
+        ("442079460958", "GB"),
+        ("80012345678", ""),  # international freephone: no country
+        ("999", ""),
+    ],
+)
+def test_the_country_of_a_number(digits: str, country: str) -> None:
+    assert country_of(digits) == country

@@ -34,7 +34,7 @@ from api.services.cdrs import DEFAULT_BATCH, batch_problems, ingest_cdrs
 from api.services.context import ServicesContext
 from api.services.views import CdrInput, IngestSummary
 from api.store.db_errors import is_unavailable
-from ratelang.money import format_micros
+from ratelang.money import format_money
 
 COLUMNS = ["source", "call_id", "sub_account", "direction", "number", "start", "duration"]
 SHOWN_PROBLEMS = 50
@@ -136,8 +136,8 @@ def summary_lines(done: IngestSummary) -> list[str]:
     """What a finished run prints: the counts, the money, the unrated CDRs by reason."""
     lines = [
         f"{done.received} CDRs: {done.rated} rated, {done.unrated} unrated, "
-        f"{done.duplicates} duplicates; sell {format_micros(done.sell, 4)}, "
-        f"cost {format_micros(done.cost, 4)}"
+        f"{done.duplicates} duplicates; sell {format_money(done.sell)}, "
+        f"cost {format_money(done.cost)}"
     ]
     if done.unrated_reasons:
         reasons = ", ".join(f"{reason} {count}" for reason, count in done.unrated_reasons)

@@ -18,7 +18,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from api.domain.limits import amount_problem, day_problem, moment_problem
 from api.graphql.errors import InvalidValue
-from ratelang.money import MICRO, format_micros
+from ratelang.money import MICRO, format_money
 
 MAX_DIGITS = 12
 _isoformat = methodcaller("isoformat")
@@ -117,4 +117,4 @@ def to_micros(value: Decimal) -> int:
 
 def from_micros(amount: int) -> Decimal:
     """``9500`` → ``Decimal("0.0095")``, ``10_500_000`` → ``Decimal("10.50")``: exact."""
-    return Decimal(format_micros(amount, 2))
+    return Decimal(format_money(amount))

@@ -16,10 +16,10 @@ from api.graphql.errors import any_unavailable, log_unexpected, mark_bad_input
 from api.graphql.executor import PlainFieldExecutor
 from api.graphql.mutations import billing as billing_m
 from api.graphql.mutations import calls as calls_m
+from api.graphql.mutations import did_ops, portal_admin, reseller_settings, sub_accounts
 from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
 from api.graphql.mutations import paypal as paypal_m
-from api.graphql.mutations import portal_admin
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
@@ -73,6 +73,15 @@ class Mutation:
     create_reseller = strawberry.mutation(resolver=op.create_reseller)
     run_billing = strawberry.mutation(resolver=billing_m.run_billing)
     set_paypal_settings = strawberry.mutation(resolver=paypal_m.set_paypal_settings)
+    set_sub_account_package = strawberry.mutation(resolver=sub_accounts.set_sub_account_package)
+    set_sub_account_password = strawberry.mutation(resolver=sub_accounts.set_sub_account_password)
+    delete_sub_account = strawberry.mutation(resolver=sub_accounts.delete_sub_account)
+    unassign_did = strawberry.mutation(resolver=did_ops.unassign_did)
+    reprice_did = strawberry.mutation(resolver=did_ops.reprice_did)
+    release_did = strawberry.mutation(resolver=did_ops.release_did)
+    update_reseller_settings = strawberry.mutation(
+        resolver=reseller_settings.update_reseller_settings
+    )
 
 
 @strawberry.type

@@ -14,7 +14,7 @@ from api.reports.kinds import Movement
 from api.reports.period import Period
 from api.reports.profit import ProfitSummary
 from api.reports.traffic import Traffic
-from ratelang.money import format_micros
+from ratelang.money import format_money
 
 Cell = str | int
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,7 +41,7 @@ def text(value: str) -> str:
 
 
 def money(amount: int | None) -> str:
-    return "" if amount is None else format_micros(amount)
+    return "" if amount is None else format_money(amount)
 
 
 def decimal(value: Decimal | None) -> str:

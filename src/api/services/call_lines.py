@@ -14,9 +14,11 @@ from api.store.unit_of_work import UnitOfWork
 
 @dataclass(slots=True)
 class Line:
-    """A sub account of the tenant and the package its calls are rated with (if any)."""
+    """A sub account of the tenant (or, for an inbound call that names only the DID, the
+    client it is assigned to: ``sub_account_id`` is ``None``) and the package its calls
+    are rated with (if any)."""
 
-    sub_account_id: int
+    sub_account_id: int | None
     client_id: int
     balance_type: str
     billing_day: int
@@ -65,6 +67,25 @@ async def _attach_packages(
             cp_id, _, version_id, cycle, used = candidates[-1]  # the latest attached
             line.attachment_id, line.version_id = cp_id, version_id
             line.cycle_start, line.free_minutes_used = cycle, used
+
+
+async def did_lines(
+    uow: UnitOfWork, tenant: int, dids: Iterable[Did], *, lock: bool = True
+) -> dict[int, Line]:
+    """Client id → :class:`Line` without a sub account, for the active clients to which
+    the tenant assigned ``dids`` (inbound calls that name only the DID called)."""
+    store = CallLineRepository(uow.session)
+    client_ids = sorted({d.client_id for d in dids if d.reseller_id == tenant and d.client_id})
+    if not client_ids:
+        return {}
+    lines = {
+        client_id: Line(None, client_id, balance_type, billing_day, suspended, None)
+        for client_id, balance_type, billing_day, suspended in (
+            await store.active_clients(tenant, client_ids)
+        )
+    }
+    await _attach_packages(store, tenant, lines.values(), lock=lock)
+    return lines
 
 
 async def client_dids(uow: UnitOfWork, numbers: Collection[str]) -> dict[str, Did]:

@@ -8,6 +8,7 @@ order). Posting is the caller's job.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,13 +16,14 @@ from typing import Any
 
 from api.domain.cycles import cycle_start
 from api.domain.free_minutes import current_bundle
-from api.services.call_lines import Line, client_dids, resolve_lines
+from api.services.call_lines import Line, client_dids, did_lines, resolve_lines
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version
 from api.services.views import CdrInput
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
+from ratelang.compile import compile_source
 from ratelang.model import CompiledPackage, Deck, Direction, Pulse, Route, RuleKind
 from ratelang.numbers import NumberError, normalize
 from ratelang.pricing import Pricer, price
@@ -31,6 +33,28 @@ UNKNOWN_SUB_ACCOUNT = "unknown_sub_account"
 NO_PACKAGE = "no_package"
 NO_DECK = "unroutable: no active deck"
 UNKNOWN_DID = "unknown_did"
+
+DID_ONLY_RULES = """package "DID only" {
+    currency USD
+    route canada value
+    route international value
+}
+"""
+"""How an inbound call to a DID is billed when the client has no package: the DID's
+per-minute price with the language's defaults (pulse 60, round 4 half_up, no connect fee,
+no grace, no free minutes); the currency is not used."""
+
+
+@functools.cache
+def did_only_package() -> CompiledPackage:
+    """:data:`DID_ONLY_RULES`, compiled once."""
+    return compile_source(DID_ONLY_RULES, "<did only>").packages[0]
+
+
+def by_did(cdr: CdrInput) -> bool:
+    """An inbound CDR that names no sub account: its line is the DID's client."""
+    return not cdr.sub_account and cdr.direction == "inbound"
+
 
 _OUTBOUND = Direction.OUTBOUND
 _INBOUND = Direction.INBOUND
@@ -89,6 +113,7 @@ class CallRater:
     packages: dict[int, CompiledPackage] = field(default_factory=dict)
     bundles: dict[int, Bundle] = field(default_factory=dict)
     dids: dict[str, Did] = field(default_factory=dict)
+    did_lines: dict[int, Line] = field(default_factory=dict)  # by client id
     digits: dict[str, str | None] = field(default_factory=dict)
     pricers: dict[int, Pricer] = field(default_factory=dict)
 
@@ -97,27 +122,37 @@ class CallRater:
         if self.uow is None:
             raise RuntimeError("this rater has no unit of work to load from")
         self.deck = await active_deck(self.ctx, self.uow)
-        self.lines = await resolve_lines(self.uow, self.tenant, {c.sub_account for c in cdrs})
-        today = self.now.date()
-        for line in self.lines.values():
-            if line.version_id is None or line.version_id in self.packages:
-                continue
-            self.packages[line.version_id] = await compiled_version(
-                self.ctx, self.uow, line.version_id
-            )
-        for line in self.lines.values():
-            if line.attachment_id is None or line.attachment_id in self.bundles:
-                continue
-            assert line.version_id is not None
-            self.bundles[line.attachment_id] = make_bundle(
-                line, self.packages[line.version_id], today
-            )
+        self.lines = await resolve_lines(
+            self.uow, self.tenant, {c.sub_account for c in cdrs if c.sub_account}
+        )
         digits = self.digits
         for number in {c.number for c in cdrs}:
             if number not in digits:
                 digits[number] = safe_digits(number)
         numbers = {d for d in digits.values() if d is not None}
         self.dids = dict(await client_dids(self.uow, numbers))
+        called = {digits[c.number] for c in cdrs if by_did(c)}
+        if called:
+            dids = [d for n, d in self.dids.items() if n in called]
+            self.did_lines = await did_lines(self.uow, self.tenant, dids)
+        today = self.now.date()
+        for line in self.all_lines():
+            if line.version_id is None or line.version_id in self.packages:
+                continue
+            self.packages[line.version_id] = await compiled_version(
+                self.ctx, self.uow, line.version_id
+            )
+        for line in self.all_lines():
+            if line.attachment_id is None or line.attachment_id in self.bundles:
+                continue
+            assert line.version_id is not None
+            self.bundles[line.attachment_id] = make_bundle(
+                line, self.packages[line.version_id], today
+            )
+
+    def all_lines(self) -> list[Line]:
+        """The lines of sub accounts and those of the clients of DIDs called."""
+        return [*self.lines.values(), *self.did_lines.values()]
 
     def rate(self, cdr: CdrInput) -> tuple[list[Any], int | None, int, int]:
         """Rate one CDR (consuming free minutes in memory): (row, client id, sell, cost).
@@ -125,27 +160,36 @@ class CallRater:
         Unrated CDRs post nothing (sell = cost = 0). The row's ``transaction_id`` is left
         ``None`` for the caller to fill.
         """
-        line = self.lines.get(cdr.sub_account)
-        if line is None:
-            return self.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT), None, 0, 0
-        client_id = line.client_id
-        if line.version_id is None or line.attachment_id is None:
-            return self.unrated(cdr, line, None, NO_PACKAGE), client_id, 0, 0
-        deck = self.deck
-        if deck is None:
-            return self.unrated(cdr, line, None, NO_DECK), client_id, 0, 0
-        package = self.packages[line.version_id]
-        bundle = self.bundles[line.attachment_id]
         number = cdr.number
         digits = self.digits.get(number)
         if digits is None and number not in self.digits:
             digits = self.digits[number] = safe_digits(number)
+        inbound = cdr.direction == "inbound"
+        if inbound and not cdr.sub_account:
+            called = self.dids.get(digits) if digits is not None else None
+            line = None if called is None else self.did_lines.get(called.client_id or 0)
+            if line is None or called is None or called.reseller_id != self.tenant:
+                return self.unrated(cdr, None, None, UNKNOWN_DID), None, 0, 0
+        else:
+            line = self.lines.get(cdr.sub_account)
+            if line is None:
+                return self.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT), None, 0, 0
+        client_id = line.client_id
+        bundle = None
+        if line.version_id is not None and line.attachment_id is not None:
+            package = self.packages[line.version_id]
+            bundle = self.bundles[line.attachment_id]
+        elif inbound:  # a call to a DID is priced by the DID, package or not
+            package = did_only_package()
+        else:
+            return self.unrated(cdr, line, None, NO_PACKAGE), client_id, 0, 0
+        deck = self.deck
+        if deck is None:
+            return self.unrated(cdr, line, None, NO_DECK), client_id, 0, 0
         did_id = None
-        left = bundle.allowance - bundle.used
-        if left < 0:
-            left = 0
+        left = 0 if bundle is None else max(0, bundle.allowance - bundle.used)
         try:
-            if cdr.direction == "inbound":
+            if inbound:
                 did_price = None
                 if digits is not None:
                     did = self.dids.get(digits)
@@ -156,6 +200,7 @@ class CallRater:
                 call = Call(number, cdr.duration, _INBOUND, left, _NO_NUMBERS, did_price)
                 r = price(call, package, deck)
             else:
+                assert line.version_id is not None
                 pricer = self.pricers.get(line.version_id)
                 if pricer is None:
                     pricer = self.pricers[line.version_id] = Pricer(package, deck)
@@ -164,7 +209,7 @@ class CallRater:
         except RatingError as exc:
             reason = f"{exc.reason.value}: {exc.message}"[:500]
             return self.unrated(cdr, line, did_id, reason), client_id, 0, 0
-        if r.free_minutes_used:
+        if r.free_minutes_used and bundle is not None:
             bundle.used += r.free_minutes_used
             bundle.changed = True
         row = rated_row(self.tenant, cdr, line, did_id, r, deck.version, self.when, self.now)

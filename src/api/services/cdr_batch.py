@@ -59,11 +59,8 @@ async def ingest_batch(
     # that CDR rows can be written while the next ones are priced (COPY streams them to
     # PostgreSQL; SQLite inserts a chunk in its thread while the next chunk is priced).
     # Transactions left without money are deleted before the commit.
-    candidates = (
-        sorted({ln.client_id for ln in rater.lines.values() if ln.attachment_id is not None})
-        if rater.deck is not None
-        else []
-    )
+    # (a line without a package may still be charged for inbound calls to its DIDs)
+    candidates = sorted({ln.client_id for ln in rater.all_lines()}) if rater.deck else []
     tx_ids = (
         await raw.insert_transactions(
             tenant, TransactionKind.CALLS.value, "calls (batch)", now, candidates

@@ -37,6 +37,8 @@ from api.services.call_rating import (
     UNKNOWN_DID,
     UNKNOWN_SUB_ACCOUNT,
     CallRater,
+    by_did,
+    did_only_package,
     make_bundle,
     rated_row,
     safe_digits,
@@ -108,24 +110,21 @@ def _priced(
     """The CDR row of ``call`` with its sell and cost; ``None``: the package or the deck
     is not cached yet."""
     rater = CallRater(ctx, None, tenant, now, when)
-    line = _line(call)
+    line = _line(call, cdr)
     if line is None:
-        return rater, rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT), 0, 0
-    if (
-        call.attachment_id is None
-        or call.version_id is None
-        or call.stored_cycle is None
-        or call.stored_used is None
-    ):
+        return rater, rater.unrated(cdr, None, None, _no_line(cdr)), 0, 0
+    packaged = _attach_package(line, call)
+    if not packaged and cdr.direction != "inbound":
         return rater, rater.unrated(cdr, line, None, NO_PACKAGE), 0, 0
     if call.deck_version is None:
         return rater, rater.unrated(cdr, line, None, NO_DECK), 0, 0
-    package = ctx.packages.get(call.version_id)
+    package = ctx.packages.get(call.version_id) if call.version_id is not None else None
     deck = ctx.decks.get(call.deck_version)
-    if package is None or deck is None:
+    if (packaged and package is None) or deck is None:
         return None
-    _attach(line, call.attachment_id, call.version_id, call.stored_cycle, call.stored_used)
-    row, sell, cost = _price_with(rater, cdr, line, digits, package, deck, call)
+    row, sell, cost = _price_with(
+        rater, cdr, line, digits, package or did_only_package(), deck, call
+    )
     return rater, row, sell, cost
 
 
@@ -143,7 +142,7 @@ async def _postgres_guarded(
     no such reseller."""
     call = await resolve_call(
         tx.fetch, True, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
-        unlocked=True,
+        unlocked=True, by_did=by_did(cdr),
     )  # fmt: skip
     if call is None:
         return None
@@ -184,7 +183,7 @@ async def _postgres_guarded(
     )  # fmt: skip
     if not written.ok or written.cdr_id is None:
         return False
-    return row_view(written.cdr_id, row)
+    return row_view(written.cdr_id, row, str(call.currency))
 
 
 async def _postgres_locked(
@@ -199,8 +198,9 @@ async def _postgres_locked(
     """``BEGIN``, the read locking the attachment, the write, the client's flags (read
     after the balance update, under its lock), ``COMMIT``."""
     call = await resolve_call(
-        tx.begin_fetch, True, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or ""
-    )
+        tx.begin_fetch, True, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
+        by_did=by_did(cdr),
+    )  # fmt: skip
     if call is None:
         return None
     priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
@@ -220,7 +220,7 @@ async def _postgres_locked(
         changes = balance_rules(tenant, reseller, flags, {client_id: balance}, now, events.append)
         await raw.set_client_flags(changes)
     await tx.commit()
-    return row_view(cdr_id, row)
+    return row_view(cdr_id, row, str(call.currency))
 
 
 async def _sqlite(
@@ -234,8 +234,9 @@ async def _sqlite(
 ) -> CdrResult | None:
     """``BEGIN IMMEDIATE`` and the read in one hop; every write and ``COMMIT`` in one."""
     call = await resolve_call(
-        tx.begin_fetch, False, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or ""
-    )
+        tx.begin_fetch, False, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
+        by_did=by_did(cdr),
+    )  # fmt: skip
     if call is None or call.existing is not None:
         return None
     priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
@@ -262,7 +263,7 @@ async def _sqlite(
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
     )  # fmt: skip
     cdr_id = await tx.finish(work)
-    return row_view(cdr_id, row)
+    return row_view(cdr_id, row, str(call.currency))
 
 
 async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrInput) -> CdrResult:
@@ -273,32 +274,27 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
     postgres = raw.backend == "postgresql"
     digits = safe_digits(cdr.number)
     call = await resolve_call(
-        raw.fetch, postgres, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or ""
-    )
+        raw.fetch, postgres, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
+        by_did=by_did(cdr),
+    )  # fmt: skip
     if call is None:
         raise NotFound("reseller", tenant)
     reseller = (str(call.currency), int(call.default_threshold))
     if call.existing is not None:
         found = await uow.session.get(Cdr, call.existing)
         assert found is not None
-        return result_view(found, duplicate=True)
+        return result_view(found, duplicate=True, currency=str(call.currency))
     rater = CallRater(ctx, uow, tenant, now, raw.when)
     row: list[Any]
     sell = cost = 0
-    line = _line(call)
+    line = _line(call, cdr)
     if line is None:
-        row = rater.unrated(cdr, None, None, UNKNOWN_SUB_ACCOUNT)
-    elif (
-        call.attachment_id is None
-        or call.version_id is None
-        or call.stored_cycle is None
-        or call.stored_used is None
-    ):
+        row = rater.unrated(cdr, None, None, _no_line(cdr))
+    elif not _attach_package(line, call) and cdr.direction != "inbound":
         row = rater.unrated(cdr, line, None, NO_PACKAGE)
     elif call.deck_version is None:
         row = rater.unrated(cdr, line, None, NO_DECK)
     else:
-        _attach(line, call.attachment_id, call.version_id, call.stored_cycle, call.stored_used)
         row, sell, cost = await _price_one(
             ctx, uow, rater, cdr, line, digits, call.deck_version, call
         )
@@ -323,13 +319,14 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
         await apply_balance_rules(
             uow, raw, tenant, {client_id: balance}, now, known=known, reseller=reseller
         )
-    return row_view(cdr_id, row)
+    return row_view(cdr_id, row, str(call.currency))
 
 
-def _line(call: ResolvedCall) -> Line | None:
-    """The live sub account's line, without its attachment; ``None``: no such sub account."""
+def _line(call: ResolvedCall, cdr: CdrInput) -> Line | None:
+    """The live sub account's line (or the DID's client's, for a CDR that names only the
+    DID), without its attachment; ``None``: no such sub account (or DID)."""
     if (
-        call.sub_account_id is None
+        (call.sub_account_id is None and not by_did(cdr))
         or call.client_id is None
         or call.balance_type is None
         or call.billing_day is None
@@ -339,6 +336,21 @@ def _line(call: ResolvedCall) -> Line | None:
         call.sub_account_id, call.client_id, call.balance_type, call.billing_day, False,
         call.own_package,
     )  # fmt: skip
+
+
+def _no_line(cdr: CdrInput) -> str:
+    return UNKNOWN_DID if by_did(cdr) else UNKNOWN_SUB_ACCOUNT
+
+
+def _attach_package(line: Line, call: ResolvedCall) -> bool:
+    """Give the line the attachment the query found; ``False``: the line has no package
+    (only inbound calls to its DIDs can then be rated)."""
+    attachment, version = call.attachment_id, call.version_id
+    cycle, used = call.stored_cycle, call.stored_used
+    if attachment is None or version is None or cycle is None or used is None:
+        return False
+    _attach(line, attachment, version, cycle, used)
+    return True
 
 
 def _attach(
@@ -400,8 +412,12 @@ async def _price_one(
     deck_version: str,
     call: ResolvedCall,
 ) -> tuple[list[Any], int, int]:
-    assert line.version_id is not None
-    package = ctx.packages.get(line.version_id) or await compiled_version(ctx, uow, line.version_id)
+    if line.version_id is None:
+        package = did_only_package()  # an inbound call of a client without a package
+    else:
+        package = ctx.packages.get(line.version_id) or await compiled_version(
+            ctx, uow, line.version_id
+        )
     deck = ctx.decks.get(deck_version) or await deck_by_version(ctx, uow, deck_version)
     if deck is None:
         return rater.unrated(cdr, line, None, NO_DECK), 0, 0
@@ -417,8 +433,10 @@ def _price_with(
     deck: Deck,
     call: ResolvedCall,
 ) -> tuple[list[Any], int, int]:
-    bundle = make_bundle(line, package, rater.now.date())
-    rater.bundles[bundle.attachment_id] = bundle
+    bundle = None
+    if line.attachment_id is not None:
+        bundle = make_bundle(line, package, rater.now.date())
+        rater.bundles[bundle.attachment_id] = bundle
     did_id = call.did_id
     direction = Direction.OUTBOUND
     price_of_did = None
@@ -436,7 +454,7 @@ def _price_with(
             price_of_did = DidPrice(int(call.did_price), int(call.did_cost))
     elif digits is not None and did_id is not None and package.on_net_free:
         on_net = frozenset((digits,))
-    left = max(0, bundle.allowance - bundle.used)
+    left = 0 if bundle is None else max(0, bundle.allowance - bundle.used)
     priced_call = Call(cdr.number, cdr.duration, direction, left, on_net, price_of_did)
     try:
         r = price(priced_call, package, deck)
@@ -444,7 +462,7 @@ def _price_with(
         reason = f"{exc.reason.value}: {exc.message}"[:500]
         kept_did = did_id if price_of_did is not None else None
         return rater.unrated(cdr, line, kept_did, reason), 0, 0
-    if r.free_minutes_used:
+    if r.free_minutes_used and bundle is not None:
         bundle.used += r.free_minutes_used
         bundle.changed = True
     row = rated_row(

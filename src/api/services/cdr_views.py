@@ -10,7 +10,7 @@ from api.store.bulk import COL
 from api.store.tables import Cdr
 
 
-def result_view(c: Cdr, *, duplicate: bool = False) -> CdrResult:
+def result_view(c: Cdr, *, duplicate: bool = False, currency: str = "") -> CdrResult:
     if c.id is None:
         raise ValueError("the CDR is not stored")
     return CdrResult(
@@ -43,11 +43,13 @@ def result_view(c: Cdr, *, duplicate: bool = False) -> CdrResult:
         c.deck_version,
         c.transaction_id,
         duplicate,
+        currency,
     )
 
 
-def row_view(cdr_id: int, row: Sequence[Any]) -> CdrResult:
-    """The view of a CDR row just stored (:data:`~api.store.bulk.CDR_INSERT_COLUMNS`)."""
+def row_view(cdr_id: int, row: Sequence[Any], currency: str = "") -> CdrResult:
+    """The view of a CDR row just stored (:data:`~api.store.bulk.CDR_INSERT_COLUMNS`),
+    with the tenant's ``currency`` that the rating read."""
     return CdrResult(
         cdr_id,
         row[COL["source"]],
@@ -77,4 +79,6 @@ def row_view(cdr_id: int, row: Sequence[Any]) -> CdrResult:
         row[COL["package_version_id"]],
         row[COL["deck_version"]],
         row[COL["transaction_id"]],
+        False,
+        currency,
     )

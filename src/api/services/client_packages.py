@@ -35,7 +35,7 @@ async def attach_package(
         compiled = await compiled_version(ctx, uow, version_id)
         existing = await _active(uow, client_id, package_id)
         if existing is not None:
-            return _view(existing, package.name, compiled.free_minutes)
+            return _view(existing, package.name, compiled.free_minutes, package.latest_version)
         start = cycle_start(client.billing_day, now.date())
         attachment = ClientPackage(
             reseller_id=tenant,
@@ -69,7 +69,7 @@ async def attach_package(
             description=f"monthly fee: {package.name} from {start}",
             at=now,
         )
-        return _view(attachment, package.name, compiled.free_minutes)
+        return _view(attachment, package.name, compiled.free_minutes, package.latest_version)
 
 
 async def detach_package(
@@ -86,7 +86,7 @@ async def detach_package(
             raise NotFound("attachment of package", package_id)
         attachment.detached_at = ctx.now()
         await uow.session.flush()
-        return _view(attachment, package.name, compiled.free_minutes)
+        return _view(attachment, package.name, compiled.free_minutes, package.latest_version)
 
 
 async def list_attachments(
@@ -131,7 +131,7 @@ async def _active(uow: UnitOfWork, client_id: int, package_id: int) -> ClientPac
     ).first()
 
 
-def _view(a: ClientPackage, name: str, free_minutes: int) -> AttachmentView:
+def _view(a: ClientPackage, name: str, free_minutes: int, latest: int = 1) -> AttachmentView:
     assert a.id is not None
     return AttachmentView(
         a.id,
@@ -143,4 +143,5 @@ def _view(a: ClientPackage, name: str, free_minutes: int) -> AttachmentView:
         a.free_minutes_used,
         a.attached_at,
         a.detached_at,
+        latest,
     )

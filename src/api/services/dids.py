@@ -21,7 +21,7 @@ from api.services.views import DidView, NewDid
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
 from ratelang.countries import is_country
-from ratelang.numbers import NumberError, normalize
+from ratelang.numbers import NumberError, country_of, normalize
 
 
 async def add_dids(ctx: ServicesContext, actor: Actor, dids: Sequence[NewDid]) -> list[DidView]:
@@ -37,7 +37,7 @@ async def add_dids(ctx: ServicesContext, actor: Actor, dids: Sequence[NewDid]) -
         rows.append(
             Did(
                 number=number,
-                country=new.country,
+                country=new.country or country_of(number),
                 monthly_cost=int(new.monthly_cost),
                 setup_cost=int(new.setup_cost),
                 per_minute_cost=int(new.per_minute_cost),
@@ -135,6 +135,8 @@ async def assign_did(
     async with ctx.unit_of_work() as uow:
         client = await load_client(uow, tenant, client_id, lock=True, active=True)
         did = await _lock(uow, digits)
+        if did is not None and did.reseller_id is None:
+            raise Conflict(f"DID +{digits} is not yours yet: take it first (takeDid)")
         if did is None or did.reseller_id != tenant:
             raise NotFound("DID", f"+{digits}")
         if did.client_id is not None:
@@ -172,15 +174,69 @@ async def assign_did(
 
 
 async def unassign_did(ctx: ServicesContext, actor: Actor, number: str) -> DidView:
-    """Take a DID back from its client (no more monthly fees); the reseller keeps it."""
+    """Take a DID back from its client; the reseller keeps it (and keeps paying for it).
+
+    No more monthly fees for the client from its next cycle; the month already posted is
+    not refunded (a refund is a charge correction the reseller can post). Calls to the
+    number are no longer on-net, and inbound CDRs to it are unrated (``unknown_did``).
+    """
     tenant = reseller_scope(actor)
     digits = _number(number, "number")
     async with ctx.unit_of_work() as uow:
-        did = await _lock(uow, digits)
-        if did is None or did.reseller_id != tenant:
-            raise NotFound("DID", f"+{digits}")
+        did = await _owned(uow, tenant, digits)
+        if did.client_id is None:
+            raise Conflict(f"DID +{digits} is not assigned to a client")
         did.client_id = None
         did.assigned_at = None
+        did.monthly_price = did.setup_price = did.per_minute_price = 0
+        await uow.session.flush()
+        return _view(did)
+
+
+async def reprice_did(
+    ctx: ServicesContext,
+    actor: Actor,
+    number: str,
+    *,
+    monthly_price: int | None = None,
+    per_minute_price: int | None = None,
+) -> DidView:
+    """Change the reseller's prices of an assigned DID (``None`` keeps one).
+
+    The per-minute price rates inbound calls from now on (calls already rated keep their
+    price); the monthly price applies from the client's next cycle (the fee of the current
+    cycle was posted at its start and is not adjusted).
+    """
+    tenant = reseller_scope(actor)
+    digits = _number(number, "number")
+    for field, value in (("monthly_price", monthly_price), ("per_minute_price", per_minute_price)):
+        if value is not None and value < 0:
+            raise InvalidInput(field, "must not be negative")
+    async with ctx.unit_of_work() as uow:
+        did = await _owned(uow, tenant, digits)
+        if did.client_id is None:
+            raise Conflict(f"DID +{digits} is not assigned to a client: assign it with its prices")
+        if monthly_price is not None:
+            did.monthly_price = int(monthly_price)
+        if per_minute_price is not None:
+            did.per_minute_price = int(per_minute_price)
+        await uow.session.flush()
+        return _view(did)
+
+
+async def release_did(ctx: ServicesContext, actor: Actor, number: str) -> DidView:
+    """Give a DID back to the operator's inventory: no more monthly cost for the reseller
+    from the next month (the month already posted is not refunded). A DID assigned to a
+    client is refused (:class:`Conflict`) until it is unassigned."""
+    tenant = reseller_scope(actor)
+    digits = _number(number, "number")
+    async with ctx.unit_of_work() as uow:
+        did = await _owned(uow, tenant, digits)
+        if did.client_id is not None:
+            raise Conflict(f"DID +{digits} is assigned to a client: unassign it first")
+        did.reseller_id = None
+        did.taken_at = None
+        did.monthly_price = did.setup_price = did.per_minute_price = 0
         await uow.session.flush()
         return _view(did)
 
@@ -203,6 +259,14 @@ async def _lock(uow: UnitOfWork, digits: str) -> Did | None:
             .execution_options(populate_existing=True)
         )
     ).first()
+
+
+async def _owned(uow: UnitOfWork, tenant: int, digits: str) -> Did:
+    """The tenant's DID, row-locked; another's or an untaken one is :class:`NotFound`."""
+    did = await _lock(uow, digits)
+    if did is None or did.reseller_id != tenant:
+        raise NotFound("DID", f"+{digits}")
+    return did
 
 
 def _number(text: str, field: str) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.balance_rules import BalanceType
-from api.domain.errors import InvalidInput
+from api.domain.errors import Conflict, InvalidInput
 from api.domain.ledger import TransactionDraft, TransactionKind
 from api.services.access import reseller_scope
 from api.services.client_money import after_balance_change
@@ -27,6 +27,7 @@ from api.services.views import MoneyMovement
 from api.store.ledger import Posted
 from api.store.tables import LedgerEntry, LedgerTransaction, Reseller
 from api.store.unit_of_work import UnitOfWork
+from ratelang.money import format_money
 
 PAYMENT_METHODS = frozenset({"manual", "paypal"})
 MAX_DESCRIPTION = 500
@@ -48,7 +49,11 @@ async def add_payment(
     """Credit ``amount`` (> 0 micro-units) to the client. A payment that brings a hard
     client above 0 lifts its suspension. ``key`` (e.g. a PayPal transaction id) makes it
     idempotent: the same key again returns the first payment. ``idempotency_key``: the
-    caller's retry key (:mod:`api.services.idempotency`)."""
+    caller's retry key (:mod:`api.services.idempotency`).
+
+    A *closed* client accepts a payment only to settle its debt: while its balance is
+    negative, and at most the debt (a payment that would leave it in credit, or one to a
+    closed client that owes nothing, is a :class:`Conflict`)."""
     tenant = reseller_scope(actor, reseller_id)
     _check(amount, description)
     if method not in PAYMENT_METHODS:
@@ -124,11 +129,15 @@ async def _post(
         async with ctx.unit_of_work() as uow:
             if keyed is not None and (first := await first_result(uow, tenant, keyed, now)):
                 return movement(first)
-            client = await load_client(uow, tenant, client_id, active=True)
+            settling = kind is TransactionKind.PAYMENT
+            client = await load_client(uow, tenant, client_id, active=not settling)
             if ledger_key is not None and await uow.ledger.key_exists(ledger_key):
                 return await _existing(uow, ledger_key, client_id)
             reseller = await load_reseller(uow, tenant)
             accounts = await uow.accounts.tenant_accounts(tenant, client_id)
+            if client.status != "active":
+                await load_client(uow, tenant, client_id, lock=True)  # one settlement at a time
+                _check_settlement(client_id, amount, await uow.accounts.balance(accounts.client))
             draft = TransactionDraft(
                 kind, tenant, client_id, description=description, method=method, key=ledger_key
             )
@@ -197,6 +206,17 @@ async def _existing(uow: UnitOfWork, key: str, client_id: int) -> MoneyMovement:
         balance,
         tx.created_at,
     )
+
+
+def _check_settlement(client_id: int, amount: int, balance: int) -> None:
+    """A payment to a closed client may settle its debt, never put it in credit."""
+    if balance >= 0:
+        raise Conflict(f"client {client_id} is closed and owes nothing")
+    if amount > -balance:
+        raise Conflict(
+            f"client {client_id} is closed: a payment may settle its debt of "
+            f"{format_money(-balance)} at most"
+        )
 
 
 def _check(amount: int, description: str) -> None:

@@ -39,6 +39,7 @@ class PricePreview:
     deck_version: str
     currency: str
     rating: Rating
+    package_version_id: int = 0  # the version's row id
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,9 @@ async def preview_price(
         return Unpriceable(exc.reason.value, exc.message)
     assert package_row.id is not None
     return PricePreview(
-        package_row.id, package_row.latest_version, deck.version, package.currency, rating
-    )
+        package_row.id, package_row.latest_version, deck.version, package.currency, rating,
+        version_id,
+    )  # fmt: skip
 
 
 def _check(number: str, duration: int, direction: str, free_minutes_left: int) -> None:

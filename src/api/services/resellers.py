@@ -22,6 +22,7 @@ from api.store.unit_of_work import UnitOfWork
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_CALL_SECONDS_LIMIT = 24 * 3600
+CONTACT_LIMITS = {"email": 320, "phone": 32, "address": 500}
 
 
 async def create_reseller(
@@ -181,9 +182,21 @@ async def update_reseller_settings(
     reseller_id: int | None = None,
     low_balance_threshold: int | None = None,
     max_call_seconds: int | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
 ) -> ResellerView:
-    """Change the default low-balance threshold or the longest call allowed."""
+    """Change the given settings (``None`` keeps one): the default low-balance threshold
+    of the reseller's clients, the longest call allowed, the name (unique on the platform)
+    and the contact data."""
     tenant = reseller_scope(actor, reseller_id)
+    if name is not None:
+        name = _clean_name(name)
+    contact = {"email": email, "phone": phone, "address": address}
+    for field, value in contact.items():
+        if value is not None and len(value) > CONTACT_LIMITS[field]:
+            raise InvalidInput(field, f"at most {CONTACT_LIMITS[field]} characters")
     if low_balance_threshold is not None and low_balance_threshold < 0:
         raise InvalidInput("low_balance_threshold", "must not be negative")
     if max_call_seconds is not None and not 1 <= max_call_seconds <= MAX_CALL_SECONDS_LIMIT:
@@ -196,7 +209,20 @@ async def update_reseller_settings(
             reseller.low_balance_threshold = int(low_balance_threshold)
         if max_call_seconds is not None:
             reseller.max_call_seconds = max_call_seconds
-        await uow.session.flush()
+        if name is not None and name != reseller.name:
+            taken = await uow.session.scalar(
+                select(col(Reseller.id)).where(col(Reseller.name) == name)
+            )
+            if taken is not None:
+                raise AlreadyExists("reseller", name)
+            reseller.name = name
+        for field, value in contact.items():
+            if value is not None:
+                setattr(reseller, field, value.strip())
+        try:
+            await uow.session.flush()
+        except IntegrityError:
+            raise AlreadyExists("reseller", name) from None
         return _view(reseller, await _reseller_balance(uow, tenant))
 
 
@@ -245,4 +271,7 @@ def _view(r: Reseller, balance: int) -> ResellerView:
         r.max_call_seconds,
         balance,
         r.created_at,
+        r.email,
+        r.phone,
+        r.address,
     )

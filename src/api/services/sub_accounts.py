@@ -16,7 +16,7 @@ from api.services.packages import latest_version
 from api.services.secrets import generate_password
 from api.services.tenancy import load_client
 from api.services.views import SubAccountCreated, SubAccountView
-from api.store.tables import SubAccount
+from api.store.tables import ClientPackage, SubAccount
 from api.store.unit_of_work import UnitOfWork
 
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,99}")
@@ -37,22 +37,19 @@ async def create_sub_account(
 
     The password is returned once here (and later only by :func:`reveal_password` to the
     reseller); it is stored encrypted. ``package_id`` links the line to one of the
-    reseller's packages (it must be attached to the client for calls to be rated).
+    packages attached to the client (another package is :class:`InvalidInput`).
     """
     tenant = reseller_scope(actor)
     if not _USERNAME.fullmatch(username):
         raise InvalidInput(
             "username", "3..100 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
-    if password is None:
-        password = generate_password()
-    elif not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput("password", f"must be {MIN_PASSWORD}..{MAX_PASSWORD} characters")
+    password = _password(password)
     try:
         async with ctx.unit_of_work() as uow:
             await load_client(uow, tenant, client_id, active=True)
             if package_id is not None:
-                await latest_version(uow, tenant, package_id)
+                await _check_attached(uow, tenant, client_id, package_id)
             taken = await uow.session.scalar(
                 select(col(SubAccount.id)).where(col(SubAccount.username) == username)
             )
@@ -76,15 +73,31 @@ async def create_sub_account(
 async def set_sub_account_package(
     ctx: ServicesContext, actor: Actor, sub_account_id: int, package_id: int | None
 ) -> SubAccountView:
-    """Link a line to another of the reseller's packages (or to none)."""
+    """Link a line to another package attached to its client, or to none (its calls then
+    use the client's most recently attached package). A package the client does not have
+    attached is :class:`InvalidInput`: its calls could not be rated."""
     tenant = reseller_scope(actor)
     async with ctx.unit_of_work() as uow:
         row = await _load(uow, tenant, sub_account_id)
         if package_id is not None:
-            await latest_version(uow, tenant, package_id)
+            await _check_attached(uow, tenant, row.client_id, package_id)
         row.package_id = package_id
         await uow.session.flush()
         return _view(row)
+
+
+async def set_sub_account_password(
+    ctx: ServicesContext, actor: Actor, sub_account_id: int, password: str | None = None
+) -> SubAccountCreated:
+    """Change a line's SIP password, or generate a new strong one when none is given; the
+    new password is returned once (the old one stops working at once)."""
+    tenant = reseller_scope(actor)
+    password = _password(password)
+    async with ctx.unit_of_work() as uow:
+        row = await _load(uow, tenant, sub_account_id)
+        row.password_encrypted = ctx.cipher.encrypt(password)
+        await uow.session.flush()
+        return SubAccountCreated(_view(row), password)
 
 
 async def reveal_password(ctx: ServicesContext, actor: Actor, sub_account_id: int) -> str:
@@ -112,13 +125,44 @@ async def list_sub_accounts(
         return [_view(r) for r in rows]
 
 
-async def delete_sub_account(ctx: ServicesContext, actor: Actor, sub_account_id: int) -> None:
-    """Retire a line (its CDRs are kept; new CDRs for it are unrated)."""
+async def delete_sub_account(
+    ctx: ServicesContext, actor: Actor, sub_account_id: int
+) -> SubAccountView:
+    """Retire a line: a soft delete (``deleted_at``), so its CDRs keep pointing at it and
+    the reports still name it. It disappears from lists, the switch can no longer use it
+    (authorization says ``unknown_sub_account``, new CDRs are stored unrated) and its
+    username stays reserved. Deleting it again is :class:`NotFound`."""
     tenant = reseller_scope(actor)
     async with ctx.unit_of_work() as uow:
         row = await _load(uow, tenant, sub_account_id)
         row.deleted_at = ctx.now()
         await uow.session.flush()
+        return _view(row)
+
+
+async def _check_attached(uow: UnitOfWork, tenant: int, client_id: int, package_id: int) -> None:
+    """The package is the tenant's and attached to the client, else a clear error."""
+    await latest_version(uow, tenant, package_id)
+    attached = await uow.session.scalar(
+        select(col(ClientPackage.id)).where(
+            col(ClientPackage.client_id) == client_id,
+            col(ClientPackage.package_id) == package_id,
+            col(ClientPackage.detached_at).is_(None),
+        )
+    )
+    if attached is None:
+        raise InvalidInput(
+            "package_id",
+            f"package {package_id} is not attached to client {client_id}; attach it first",
+        )
+
+
+def _password(password: str | None) -> str:
+    if password is None:
+        return generate_password()
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput("password", f"must be {MIN_PASSWORD}..{MAX_PASSWORD} characters")
+    return password
 
 
 async def _load(uow: UnitOfWork, tenant: int, sub_account_id: int) -> SubAccount:

@@ -22,6 +22,9 @@ class ResellerView:
     max_call_seconds: int
     balance: int  # the reseller's own balance at the operator
     created_at: datetime
+    email: str = ""
+    phone: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,8 @@ class AttachmentView:
     free_minutes_used: int
     attached_at: datetime
     detached_at: datetime | None
+    latest_version: int = 1
+    """The package's newest version number (the one its calls are rated with)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +231,7 @@ class CdrResult:
     deck_version: str
     transaction_id: int | None
     duplicate: bool = False  # true when this CDR had been stored before
+    currency: str = ""  # the tenant's, when the use case read it anyway ("" otherwise)
 
 
 @dataclass(frozen=True, slots=True)

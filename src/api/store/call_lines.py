@@ -69,6 +69,32 @@ class CallLineRepository:
                 )
         return found
 
+    async def active_clients(
+        self, reseller_id: int, client_ids: Sequence[int]
+    ) -> list[tuple[int, str, int, bool]]:
+        """(client id, balance type, billing day, suspended) of the reseller's active
+        clients among ``client_ids``."""
+        found: list[tuple[int, str, int, bool]] = []
+        for start in range(0, len(client_ids), CHUNK):
+            rows = await self.session.execute(
+                select(
+                    col(Client.id),
+                    col(Client.balance_type),
+                    col(Client.billing_day),
+                    col(Client.suspended),
+                ).where(
+                    col(Client.reseller_id) == reseller_id,
+                    col(Client.id).in_(client_ids[start : start + CHUNK]),
+                    col(Client.status) == "active",
+                )
+            )
+            found.extend(
+                (client_id, balance_type, billing_day, suspended)
+                for client_id, balance_type, billing_day, suspended in rows
+                if client_id is not None
+            )
+        return found
+
     async def attachments(
         self, reseller_id: int, client_ids: Sequence[int], *, lock: bool
     ) -> dict[int, list[AttachmentRow]]:

@@ -1,10 +1,12 @@
 """The one read of the real-time CDR path: everything a CDR needs, in one query.
 
-For (reseller, source, call id, sub account username, dialled digits) the query returns
-one row: the reseller's currency and threshold, the active deck version, a stored twin's
+For (reseller, source, call id, sub account username, dialled digits, by DID) the query
+returns one row: the reseller's currency and threshold, the active deck version, a stored twin's
 id, the sub account's line (client, attachment, package version), the DID dialled, the
 tenant's ledger account ids and (SQLite, and PostgreSQL's unlocked read) the client's
 flags and balance. No row: no such reseller. :class:`ResolvedCall` names its columns.
+``by_did`` (an inbound CDR that names no sub account): the line is the client to which
+the tenant assigned the DID called (no sub account, the client's latest attachment).
 
 PostgreSQL has two variants: :data:`RESOLVE_POSTGRES` locks the attachment (the first
 statement of an explicit transaction), :data:`RESOLVE_POSTGRES_READ` locks nothing (an
@@ -79,15 +81,19 @@ async def resolve_call(
     digits: str,
     *,
     unlocked: bool = False,
+    by_did: bool = False,
 ) -> ResolvedCall | None:
     """Run the resolve query with ``fetch`` (a driver's ``fetch``, or a real-time
     transaction's ``begin_fetch``); ``None``: no such reseller. ``unlocked``: PostgreSQL's
-    read without locks (:data:`RESOLVE_POSTGRES_READ`)."""
-    if postgres:  # no look-up of a stored twin: (tenant, sub account, digits)
+    read without locks (:data:`RESOLVE_POSTGRES_READ`). ``by_did``: the line is the client
+    of the DID ``digits`` (``sub_account`` is ignored)."""
+    if postgres:  # no look-up of a stored twin: (tenant, sub account, digits, by DID)
         sql = RESOLVE_POSTGRES_READ if unlocked else RESOLVE_POSTGRES
-        rows = await fetch(sql, tenant, sub_account, digits)
+        rows = await fetch(sql, tenant, sub_account, digits, by_did)
     else:
-        rows = await fetch(RESOLVE_SQLITE, tenant, source, call_id, sub_account, digits)
+        rows = await fetch(
+            RESOLVE_SQLITE, tenant, source, call_id, sub_account, digits, int(by_did)
+        )
     return ResolvedCall._make(rows[0]) if rows else None
 
 
@@ -110,8 +116,10 @@ SELECT r.currency, r.low_balance_threshold,
      AND client_id = c.id)
 FROM resellers r
 LEFT JOIN sub_accounts sa
-  ON sa.reseller_id = r.id AND sa.username = ?4 AND sa.deleted_at IS NULL
-LEFT JOIN clients c ON c.id = sa.client_id AND c.status = 'active'
+  ON ?6 = 0 AND sa.reseller_id = r.id AND sa.username = ?4 AND sa.deleted_at IS NULL
+LEFT JOIN dids d ON d.number = ?5 AND d.client_id IS NOT NULL
+LEFT JOIN clients c ON c.status = 'active' AND c.id = CASE
+  WHEN ?6 = 0 THEN sa.client_id WHEN d.reseller_id = r.id THEN d.client_id END
 LEFT JOIN client_packages cp ON cp.id = (
   SELECT max(x.id) FROM client_packages x
   JOIN packages p ON p.id = x.package_id
@@ -120,12 +128,12 @@ LEFT JOIN client_packages cp ON cp.id = (
     AND (sa.package_id IS NULL OR x.package_id = sa.package_id))
 LEFT JOIN packages p ON p.id = cp.package_id
 LEFT JOIN package_versions pv ON pv.package_id = p.id AND pv.version = p.latest_version
-LEFT JOIN dids d ON d.number = ?5 AND d.client_id IS NOT NULL
 WHERE r.id = ?1
 """
 
 # PostgreSQL: the attachment is row-locked (free minutes are consumed atomically with the
 # balance change); a lock cannot sit on the nullable side of an outer join, hence the CTEs.
+# ``$4`` (by DID): the line is the client of the tenant's DID ``$3`` instead (no sub account).
 # ``reseller_id + 0``: the sub account is found by its unique username and the attachment
 # by its client (without statistics the planner took the tenant's index, a scan of every
 # line or attachment of the tenant per CDR); the client's account by a lateral look-up.
@@ -134,7 +142,13 @@ WITH line AS MATERIALIZED (
   SELECT sa.id AS sub_account_id, sa.package_id, c.id AS client_id, c.balance_type,
          c.billing_day, c.low_balance_threshold, c.suspended, c.low_balance_alerted
   FROM sub_accounts sa JOIN clients c ON c.id = sa.client_id AND c.status = 'active'
-  WHERE sa.username = $2 AND sa.reseller_id + 0 = $1 AND sa.deleted_at IS NULL
+  WHERE NOT $4::boolean AND sa.username = $2 AND sa.reseller_id + 0 = $1
+    AND sa.deleted_at IS NULL
+  UNION ALL
+  SELECT NULL::integer, NULL::integer, c.id, c.balance_type, c.billing_day,
+         c.low_balance_threshold, c.suspended, c.low_balance_alerted
+  FROM dids d JOIN clients c ON c.id = d.client_id AND c.status = 'active'
+  WHERE $4::boolean AND d.number = $3 AND d.reseller_id = $1
 ), att AS MATERIALIZED (
   SELECT cp.id, cp.cycle_start, cp.free_minutes_used, v.id AS version_id
   FROM client_packages cp

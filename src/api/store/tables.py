@@ -37,6 +37,9 @@ class Reseller(SQLModel, table=True):
     low_balance_threshold: int = _money(5_000_000)
     max_call_seconds: int = Field(default=4 * 3600)
     created_at: datetime = _when()
+    email: str = Field(default="", max_length=320)
+    phone: str = Field(default="", max_length=32)
+    address: str = Field(default="", max_length=500)
 
 
 class ApiToken(SQLModel, table=True):

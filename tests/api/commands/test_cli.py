@@ -347,7 +347,7 @@ def test_rate_cdrs_rates_and_skips_duplicates(migrated: Cli) -> None:
     assert done.code == 0, done.err
     # London: 0.0080 + 20% = 0.0096/min; 90 s billed as 120 s
     assert done.out == (
-        "2 CDRs: 1 rated, 1 unrated, 0 duplicates; sell 0.0192, cost 0.0160\n"
+        "2 CDRs: 1 rated, 1 unrated, 0 duplicates; sell 0.0192, cost 0.016\n"
         "unrated by reason: unknown_sub_account 1\n"
     )
     assert done.err == "rating CDRs: 2/2\n"  # not a terminal: plain progress lines

@@ -117,3 +117,30 @@ async def test_start_times_with_an_offset_come_back_in_utc(api: Api) -> None:
     assert started == [
         "2026-03-02T04:30:00+00:00", "2026-03-02T04:30:00+00:00", "2026-03-02T05:30:00+00:00",
     ]  # fmt: skip
+
+
+async def test_direction_is_an_enum_and_version_ids_mean_one_thing(api: Api) -> None:
+    w = await world(api)
+    rated = (await api.data(SUBMIT_CDR, w.a.reseller, cdr=cdr("d1", w.a_line)))["submitCdr"]
+    query = """query($p: Int!, $id: Int!) {
+      pricePreview(packageId: $p, number: "+15145550100", duration: 60, direction: OUTBOUND) {
+        __typename
+        ... on PriceExplanation { direction packageVersion packageVersionId }
+      }
+      package(id: $p) { ... on Package { versions(first: 1) { edges { node { id version } } } } }
+      client(id: $id) { ... on Client { cdrs(first: 1) { edges { node { direction } } } } }
+    }"""
+    got = await api.data(query, w.a.reseller, p=w.a_package, id=w.a_client)
+    version = got["package"]["versions"]["edges"][0]["node"]
+    assert rated["packageVersionId"] == version["id"]
+    preview = got["pricePreview"]
+    assert preview["__typename"] == "PriceExplanation", preview
+    assert preview["direction"] == "OUTBOUND"
+    assert (preview["packageVersion"], preview["packageVersionId"]) == (
+        version["version"], version["id"],
+    )  # fmt: skip
+    assert got["client"]["cdrs"]["edges"][0]["node"]["direction"] == "OUTBOUND"
+    direction = """mutation($cdr: CdrInput!) { submitCdr(cdr: $cdr) {
+      ... on CdrRating { direction } } }"""
+    again = await api.data(direction, w.a.reseller, cdr=cdr("d2", w.a_line))
+    assert again["submitCdr"]["direction"] == "OUTBOUND"

@@ -156,3 +156,19 @@ async def test_a_cdr_page_reads_only_the_columns_asked_for(api: Api) -> None:
     assert all("NULL AS call_id" in s for s in pages)  # columns nobody asked for
     assert any("cdrs.profit" in s and "NULL AS started_at" in s for s in pages)
     assert any("cdrs.started_at" in s and "NULL AS profit" in s for s in pages)
+
+
+async def test_submit_cdr_reads_the_currency_with_the_call(api: Api) -> None:
+    w = await world(api)
+    await api.data(SUBMIT_CDR, w.a.reseller, cdr=cdr("warm", w.a_line))  # caches warm
+    api.statements.clear()
+    rated = (await api.data(SUBMIT_CDR, w.a.reseller, cdr=cdr("next", w.a_line)))["submitCdr"]
+    assert rated["sell"]["currency"] == "USD"
+    # before: a second read transaction (the reseller, its accounts, its balance)
+    # (asyncpg's logger shows no SQLAlchemy SELECT, but the reader's BEGIN)
+    second_read = [
+        s
+        for s in api.statements
+        if "resellers.currency" in s or "accounts." in s or s.strip().rstrip(";") == "BEGIN"
+    ]
+    assert second_read == [], api.statements

@@ -91,7 +91,7 @@ async def test_profit_csv(client: httpx.AsyncClient, snapshot: SnapshotAssertion
     response = await client.get(f"/reports/profit.csv?group_by=country&{FEBRUARY}")
     rows = table(response)
     assert rows[-1]["key"] == "total"
-    assert rows[-1]["profit"] == "0.026500"
+    assert rows[-1]["profit"] == "0.0265"
     assert response.text == snapshot
 
 

@@ -14,7 +14,8 @@ import strawberry
 from api.domain import errors as domain
 from api.graphql.context import Info
 from api.graphql.errors import Conflict, InvalidInput, NotFound, common_problem, invalid
-from api.graphql.types.calls import CallDirection, CdrBatch, CdrRating
+from api.graphql.types.calls import CdrBatch, CdrRating
+from api.graphql.types.common import CallDirection
 from api.services import cdr_lookup, cdrs
 from api.services.resellers import get_reseller
 from api.services.views import CdrInput as CdrInputView
@@ -31,11 +32,15 @@ SubmitCdrsResult = Annotated[
 
 @strawberry.input
 class CdrInput:
-    """One call detail record; ``startedAt`` must carry its UTC offset."""
+    """One call detail record; ``startedAt`` must carry its UTC offset. An inbound call may
+    name only the DID called (``number``) and no ``subAccount``: it is the call of the
+    client the DID is assigned to."""
 
     source: str
     call_id: str
-    sub_account: str
+    sub_account: str | None = strawberry.field(
+        default=None, description="The line; optional for an inbound call (the DID's client)."
+    )
     direction: CallDirection
     number: str
     started_at: datetime
@@ -43,7 +48,7 @@ class CdrInput:
 
     def to_domain(self) -> CdrInputView:
         return CdrInputView(
-            self.source, self.call_id, self.sub_account, self.direction.value, self.number,
+            self.source, self.call_id, self.sub_account or "", self.direction.value, self.number,
             self.started_at, self.duration,
         )  # fmt: skip
 
@@ -60,7 +65,7 @@ async def submit_cdr(info: Info, cdr: CdrInput, reseller_id: int | None = None) 
         view = await cdrs.rate_cdr(
             context.services, actor, cdr.to_domain(), reseller_id=reseller_id
         )
-        currency = await _currency(info, reseller_id)
+        currency = view.currency or await _currency(info, reseller_id)
     except domain.ServiceError as exc:
         problem = common_problem(exc)
         return problem if not isinstance(problem, Conflict) else invalid("cdr", str(exc))

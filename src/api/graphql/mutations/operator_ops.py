@@ -58,6 +58,9 @@ class DidInput:
     monthly_cost: Decimal = Decimal(0)
     setup_cost: Decimal = Decimal(0)
     per_minute_cost: Decimal = Decimal(0)
+    country: str = strawberry.field(
+        default="", description="ISO 3166 alpha-2; empty: the country of the number."
+    )
 
 
 async def import_deck(info: Info, csv: str, name: str = "", activate: bool = False) -> DeckResult:
@@ -83,11 +86,15 @@ async def add_dids(info: Info, dids: list[DidInput]) -> AddDidsResult:
         return invalid("dids", "between 1 and 1000 numbers")
     new: list[NewDid] = []
     for d in dids:
-        if min(d.monthly_cost, d.setup_cost, d.per_minute_cost) < 0 or len(d.number) > 32:
+        if (
+            min(d.monthly_cost, d.setup_cost, d.per_minute_cost) < 0
+            or len(d.number) > 32
+            or len(d.country) > 2
+        ):
             return invalid("dids", f"bad entry for {d.number[:32]!r}")
         new.append(
             NewDid(d.number, to_micros(d.monthly_cost), to_micros(d.setup_cost),
-                   to_micros(d.per_minute_cost))
+                   to_micros(d.per_minute_cost), d.country.upper())
         )  # fmt: skip
     try:
         views = await did_service.add_dids(context.services, actor, new)

@@ -171,8 +171,8 @@ async def attach_package(info: Info, client_id: int, package_id: int) -> Attachm
     except domain.ServiceError as exc:
         return common_problem(exc)
     return ClientPackage.from_domain(
-        AttachedPackage(view.package_id, view.package_name, 0, view.free_minutes_used,
-                        utc(view.attached_at))
+        AttachedPackage(view.package_id, view.package_name, view.latest_version,
+                        view.free_minutes_used, utc(view.attached_at))
     )  # fmt: skip
 
 
@@ -186,8 +186,8 @@ async def detach_package(info: Info, client_id: int, package_id: int) -> Attachm
     except domain.ServiceError as exc:
         return common_problem(exc)
     return ClientPackage.from_domain(
-        AttachedPackage(view.package_id, view.package_name, 0, view.free_minutes_used,
-                        utc(view.attached_at))
+        AttachedPackage(view.package_id, view.package_name, view.latest_version,
+                        view.free_minutes_used, utc(view.attached_at))
     )  # fmt: skip
 
 
@@ -214,6 +214,8 @@ async def create_sub_account(
         created = await sub_accounts.create_sub_account(
             context.services, actor, client_id, username, password=password, package_id=package_id
         )
+    except domain.InvalidInput as exc:
+        return invalid("packageId" if exc.field == "package_id" else exc.field, exc.detail)
     except domain.ServiceError as exc:
         return common_problem(exc)
     view = created.sub_account
@@ -289,10 +291,20 @@ async def add_charge(
     amount: Decimal,
     description: str = "",
     idempotency_key: str | None = None,
+    allow_overdraft: Annotated[
+        bool,
+        strawberry.argument(
+            description="false: refuse (InsufficientBalance) a charge that would take a hard "
+            "client below zero, instead of posting it"
+        ),
+    ] = True,
 ) -> MoneyResult:
     """Debit the client. ``idempotencyKey`` (1..128 printable characters, kept 30 days per
     reseller): a retry with the same key and arguments returns the first result."""
-    return await _money(info, client_id, amount, description, idempotency_key, payment=False)
+    return await _money(
+        info, client_id, amount, description, idempotency_key,
+        payment=False, allow_overdraft=allow_overdraft,
+    )  # fmt: skip
 
 
 async def _money(
@@ -303,6 +315,7 @@ async def _money(
     idempotency_key: str | None,
     *,
     payment: bool,
+    allow_overdraft: bool = True,
 ) -> MoneyResult:
     context = info.context
     actor = context.acting_as("reseller", what="client", client_id=client_id)
@@ -316,12 +329,17 @@ async def _money(
     if problems:
         return invalid_all(problems)
     micros = to_micros(amount)
-    post = payments.add_payment if payment else payments.add_charge
     try:
-        view = await post(
-            context.services, actor, client_id, micros, description=description,
-            idempotency_key=idempotency_key,
-        )  # fmt: skip
+        if payment:
+            view = await payments.add_payment(
+                context.services, actor, client_id, micros, description=description,
+                idempotency_key=idempotency_key,
+            )  # fmt: skip
+        else:
+            view = await payments.add_charge(
+                context.services, actor, client_id, micros, description=description,
+                allow_overdraft=allow_overdraft, idempotency_key=idempotency_key,
+            )  # fmt: skip
     except domain.InsufficientBalance as exc:
         return InsufficientBalance(
             message=exc.message, balance=from_micros(exc.balance), amount=from_micros(exc.amount)

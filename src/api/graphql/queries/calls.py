@@ -9,12 +9,8 @@ import strawberry
 from api.domain import errors as domain
 from api.graphql.context import Info
 from api.graphql.errors import InvalidInput, NotFound, common_problem, invalid
-from api.graphql.types.calls import (
-    CallAuthorization,
-    CallDirection,
-    PriceExplanation,
-    Unpriceable,
-)
+from api.graphql.types.calls import CallAuthorization, PriceExplanation, Unpriceable
+from api.graphql.types.common import CallDirection
 from api.services import authorization, price_preview, sub_accounts
 
 MAX_TEXT = 100

@@ -14,7 +14,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.errors import Forbidden, InvalidInput, invalid
-from api.graphql.types.calls import CallDirection
+from api.graphql.types.common import CallDirection
 from api.graphql.types.reports import (
     CdrReport,
     CdrReportRow,

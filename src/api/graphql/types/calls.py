@@ -9,15 +9,9 @@ import strawberry
 from api.domain.authorization import Authorization
 from api.graphql.errors import Problem
 from api.graphql.types.cdrs import MatchedRule
-from api.graphql.types.common import Money
+from api.graphql.types.common import CallDirection, Money, direction_of
 from api.services.price_preview import PricePreview
 from api.services.views import CdrResult, IngestSummary
-
-
-@strawberry.enum
-class CallDirection(Enum):
-    OUTBOUND = "outbound"
-    INBOUND = "inbound"
 
 
 @strawberry.type
@@ -33,7 +27,7 @@ class CdrRating:
     duplicate: bool
     client_id: int | None
     sub_account_id: int | None
-    direction: str
+    direction: CallDirection
     number: str
     duration: int
     billed_seconds: int
@@ -49,7 +43,9 @@ class CdrRating:
     route: str
     free_minutes_used: int
     on_net: bool
-    package_version_id: int | None
+    package_version_id: int | None = strawberry.field(
+        description="The id of the package version (PackageVersion.id) it was rated with."
+    )
     deck_version: str
 
     @classmethod
@@ -60,7 +56,7 @@ class CdrRating:
         return cls(
             id=v.id, source=v.source, call_id=v.call_id, status=v.status,
             failure_reason=v.failure_reason, duplicate=v.duplicate, client_id=v.client_id,
-            sub_account_id=v.sub_account_id, direction=v.direction, number=v.number,
+            sub_account_id=v.sub_account_id, direction=direction_of(v.direction), number=v.number,
             duration=v.duration, billed_seconds=v.billed_seconds,
             charged_seconds=v.charged_seconds, sell_rate=m(v.sell_rate), sell=m(v.sell),
             cost_rate=m(v.cost_rate), cost=m(v.cost), profit=m(v.profit),
@@ -124,10 +120,12 @@ class PriceExplanation:
     """The full rating of one call, as a CDR would be rated now (nothing is stored)."""
 
     package_id: int
-    package_version: int
+    package_version: int = strawberry.field(
+        description="The version number (PackageVersion.version), 1 for the first."
+    )
     deck_version: str
     number: str
-    direction: str
+    direction: CallDirection
     duration: int
     billed_seconds: int
     cost_billed_seconds: int
@@ -146,6 +144,9 @@ class PriceExplanation:
     route: str | None
     free_minutes_used: int
     on_net: bool
+    package_version_id: int = strawberry.field(
+        description="The id of that package version (PackageVersion.id)."
+    )
 
     @classmethod
     def from_domain(cls, p: PricePreview) -> PriceExplanation:
@@ -156,7 +157,7 @@ class PriceExplanation:
 
         return cls(
             package_id=p.package_id, package_version=p.package_version,
-            deck_version=p.deck_version, number=r.number, direction=r.direction.value,
+            deck_version=p.deck_version, number=r.number, direction=direction_of(r.direction.value),
             duration=r.duration, billed_seconds=r.billed_seconds,
             cost_billed_seconds=r.cost_billed_seconds, charged_seconds=r.charged_seconds,
             pulse=str(r.pulse), sell_rate=m(r.sell_rate), sell=m(r.sell),
@@ -166,6 +167,7 @@ class PriceExplanation:
             deck_prefix=r.deck_prefix, country=r.country, description=r.description,
             route=None if r.route is None else r.route.value,
             free_minutes_used=r.free_minutes_used, on_net=r.on_net,
+            package_version_id=p.package_version_id,
         )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.graphql.context import Info
 from api.graphql.loaders import CdrLine
-from api.graphql.types.common import Money, utc
+from api.graphql.types.common import CallDirection, Money, direction_of, utc
 
 
 @strawberry.type
@@ -31,7 +31,7 @@ class Cdr:
     failure_reason: str
     client_id: int | None
     sub_account_id: int | None
-    direction: str
+    direction: CallDirection
     number: str
     started_at: datetime
     duration: int
@@ -76,7 +76,7 @@ class Cdr:
             failure_reason=row.failure_reason,
             client_id=row.client_id,
             sub_account_id=row.sub_account_id,
-            direction=row.direction,
+            direction=direction_of(row.direction),
             number=row.number,
             started_at=_when(row.started_at),
             duration=row.duration,

@@ -42,6 +42,22 @@ def _money(micros: int, currency: str) -> Money:
 
 
 @strawberry.enum
+class CallDirection(Enum):
+    """A call's direction, on input and on output alike."""
+
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+def direction_of(value: str | None) -> CallDirection:
+    """The enum of a stored direction (``None``: a column the query did not read)."""
+    return _DIRECTIONS[value] if value is not None else None  # type: ignore[return-value]
+
+
+_DIRECTIONS = {d.value: d for d in CallDirection}
+
+
+@strawberry.enum
 class Role(Enum):
     OPERATOR = "operator"
     RESELLER = "reseller"

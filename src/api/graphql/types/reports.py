@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from api.graphql.types.common import Money, utc
+from api.graphql.types.common import CallDirection, Money, direction_of, utc
 from api.reports import CdrRow, CdrTotals, FinancialReport, ProfitSummary, Traffic
 from api.reports.financial import Balances
 from api.reports.kinds import Movement
@@ -36,7 +36,7 @@ class CdrReportRow:
     client_id: int | None
     client_name: str
     sub_account: str
-    direction: str
+    direction: CallDirection
     number: str
     country: str
     status: str
@@ -51,9 +51,9 @@ class CdrReportRow:
     def from_domain(cls, r: CdrRow, currency: str) -> CdrReportRow:
         return cls(
             id=r.id, started_at=utc(r.started_at), client_id=r.client_id,
-            client_name=r.client_name, sub_account=r.sub_account, direction=r.direction,
-            number=r.number, country=r.country, status=r.status,
-            failure_reason=r.failure_reason, duration=r.duration,
+            client_name=r.client_name, sub_account=r.sub_account,
+            direction=direction_of(r.direction), number=r.number, country=r.country,
+            status=r.status, failure_reason=r.failure_reason, duration=r.duration,
             billed_seconds=r.billed_seconds, sell=Money.of(r.sell, currency),
             cost=_m(r.cost, currency), profit=_m(r.profit, currency),
         )  # fmt: skip

@@ -20,6 +20,9 @@ class Reseller:
     max_call_seconds: int
     balance: Money  # the reseller's own balance at the operator
     created_at: datetime
+    email: str
+    phone: str
+    address: str
 
     @classmethod
     def from_domain(cls, view: ResellerView) -> Reseller:
@@ -32,6 +35,9 @@ class Reseller:
             max_call_seconds=view.max_call_seconds,
             balance=Money.of(view.balance, view.currency),
             created_at=utc(view.created_at),
+            email=view.email,
+            phone=view.phone,
+            address=view.address,
         )
 
 

@@ -1,0 +1,41 @@
+"""resellers' contact data
+
+Revision ID: 0004_lifecycles
+Revises: 0001
+Create Date: 2026-12-07 13:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+
+revision: str = "0004_lifecycles"
+down_revision: str | None = "0006_paypal"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_COLUMNS = (("email", 320), ("phone", 32), ("address", 500))
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("resellers") as batch:
+        for name, length in _COLUMNS:
+            batch.add_column(
+                sa.Column(
+                    name,
+                    sqlmodel.sql.sqltypes.AutoString(length=length),
+                    nullable=False,
+                    server_default="",
+                )
+            )
+    with op.batch_alter_table("resellers") as batch:
+        for name, _ in _COLUMNS:
+            batch.alter_column(name, server_default=None)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("resellers") as batch:
+        for name, _ in reversed(_COLUMNS):
+            batch.drop_column(name)
