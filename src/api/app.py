@@ -108,6 +108,10 @@ async def _health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+GC_THRESHOLDS = (5_000, 10, 100)
+"""The collector's thresholds in a server process (see :func:`tune_gc`)."""
+
+
 def tune_gc() -> None:
     """For a long-running server process: move everything built so far (modules, schema)
     out of the collector's reach and collect the young generation less often. A GraphQL
@@ -119,4 +123,4 @@ def tune_gc() -> None:
     (5,000, 10, 100) 424 ms, pauses up to 3.3 ms."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(5_000, 10, 100)
+    gc.set_threshold(*GC_THRESHOLDS)

@@ -1,7 +1,8 @@
 """The typed syntax tree of a rule file: frozen dataclasses with source positions.
 
 Values are kept as written (:class:`Word`); :mod:`ratelang.check` validates them and
-:mod:`ratelang.compile` converts them. Nothing here refers to the parser.
+:mod:`ratelang.build` converts them. Nothing here refers to the parser or to the compiled
+model (:mod:`ratelang.model`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from ratelang.model import SourceRef, ZoneKind
+from ratelang.source import SourceRef, ZoneKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,17 @@
-"""Semantic checks of a parsed rule file: every error, then warnings (see docs/ratelang.md)."""
+"""The second stage of the compiler: every error of a parsed rule file (see docs/ratelang.md).
+
+Errors only: the warnings come from :func:`ratelang.lint.lint`, once the packages are built.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ratelang import ast, values
-from ratelang.build import build
-from ratelang.errors import RuleError, RuleWarning
-from ratelang.lint import DeckIndex, lint
-from ratelang.model import CompiledPackage, Deck, SourceRef
+from ratelang.errors import RuleError
 from ratelang.parse import DIRECTIVES
+from ratelang.source import SourceRef
 
 REQUIRED: tuple[tuple[str, str], ...] = (
     ("currency", "currency USD"),
@@ -21,38 +21,18 @@ REQUIRED: tuple[tuple[str, str], ...] = (
 """Settings every package must state, with an example line for the hint."""
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """What :func:`analyse` found; ``packages`` is empty when there are errors."""
-
-    errors: tuple[RuleError, ...]
-    warnings: tuple[RuleWarning, ...]
-    packages: tuple[CompiledPackage, ...]
-
-
 def check(
-    rule_file: ast.RuleFile, deck: Deck | None = None
-) -> tuple[tuple[RuleError, ...], tuple[RuleWarning, ...]]:
-    """Every error and warning of ``rule_file``; deck warnings only when ``deck`` is given."""
-    analysis = analyse(rule_file, deck)
-    return analysis.errors, analysis.warnings
-
-
-def analyse(
-    rule_file: ast.RuleFile, deck: Deck | None = None, *, skipped: frozenset[int] = frozenset()
-) -> Analysis:
-    """Check ``rule_file`` and build its packages when there is no error.
+    rule_file: ast.RuleFile, *, skipped: frozenset[int] = frozenset()
+) -> tuple[RuleError, ...]:
+    """Every error of ``rule_file``, in source order; a file without any builds.
 
     ``skipped``: lines left out of ``rule_file`` (broken lines of a file with syntax
     errors); a package that spans one is checked directive by directive only, since the
     settings it seems to lack may be on that line.
     """
     report = _Report(rule_file)
-    index = DeckIndex(deck) if deck is not None else None
     names: dict[str, ast.Package] = {}
-    packages: list[CompiledPackage] = []
-    starts = [p.at.line for p in rule_file.packages[1:]] + [len(rule_file.lines) + 1]
-    for package, next_start in zip(rule_file.packages, starts, strict=False):
+    for package, span in zip(rule_file.packages, spans(rule_file), strict=True):
         first = names.setdefault(package.name.text, package)
         if first is not package:
             report.error(
@@ -61,33 +41,19 @@ def analyse(
                 "package names are unique within a file",
                 len(package.name.text) + 2,
             )
-        if any(package.at.line <= line < next_start for line in skipped):
-            _check_package(package, report, incomplete=True)
-            continue
-        before = len(report.errors)
-        # Build first: when that succeeds every value is valid (build converts each value
-        # with the same function that _check_values tries), so only the package's structure
-        # is left to check, and no value is converted twice. When it fails, check every
-        # value to report each problem at its word.
-        try:
-            compiled: CompiledPackage | None = build(package)
-        except ValueError:  # a ValueProblem, or a duplicate prefix (reported below)
-            compiled = None
-        _check_package(package, report, values_checked=compiled is not None)
-        if len(report.errors) == before:
-            if compiled is None:
-                compiled = build(package)
-            packages.append(compiled)
-            for finding in lint(compiled, index):
-                report.warning(finding.at, finding.message, finding.hint, finding.length)
-    return Analysis(
-        tuple(sorted(report.errors, key=_position)),
-        tuple(sorted(report.warnings, key=_position)),
-        () if report.errors else tuple(packages),
-    )
+        _check_package(package, report, incomplete=any(line in span for line in skipped))
+    return tuple(sorted(report.errors, key=_position))
 
 
-def _position(diagnostic: RuleError | RuleWarning) -> tuple[int, int]:
+def spans(rule_file: ast.RuleFile) -> list[range]:
+    """The lines of each package of ``rule_file``: from its ``package`` keyword to the
+    line before the next package (the last one: to the end of the file)."""
+    starts = [p.at.line for p in rule_file.packages]
+    ends = [*starts[1:], len(rule_file.lines) + 1]
+    return [range(start, end) for start, end in zip(starts, ends, strict=False)]
+
+
+def _position(diagnostic: RuleError) -> tuple[int, int]:
     return diagnostic.line, diagnostic.column
 
 
@@ -95,18 +61,11 @@ class _Report:
     def __init__(self, rule_file: ast.RuleFile) -> None:
         self.rule_file = rule_file
         self.errors: list[RuleError] = []
-        self.warnings: list[RuleWarning] = []
 
     def error(self, at: SourceRef, message: str, hint: str = "", length: int = 1) -> None:
         snippet = self.rule_file.line(at.line)
         self.errors.append(
             RuleError(at.file, at.line, at.column, message, snippet, (), hint, length)
-        )
-
-    def warning(self, at: SourceRef, message: str, hint: str = "", length: int = 1) -> None:
-        snippet = self.rule_file.line(at.line)
-        self.warnings.append(
-            RuleWarning(at.file, at.line, at.column, message, snippet, (), hint, length)
         )
 
     def value(self, word: ast.Word | None, convert: Callable[[str], object]) -> None:
@@ -119,17 +78,14 @@ class _Report:
             self.error(word.at, problem.message, problem.hint, len(word.text))
 
 
-def _check_package(
-    package: ast.Package, report: _Report, values_checked: bool = False, incomplete: bool = False
-) -> None:
-    """Report the package's errors; ``values_checked``: every value is known to be valid;
-    ``incomplete``: lines of it are missing (only its directives are checked)."""
+def _check_package(package: ast.Package, report: _Report, incomplete: bool = False) -> None:
+    """Report the package's errors; ``incomplete``: lines of it are missing (only its
+    directives are checked)."""
     if not package.name.text.strip():
         report.error(package.name.at, "a package needs a name", 'e.g. package "Basic" { ... }', 2)
     seen: dict[str, ast.Directive] = {}
     for directive in package.directives:
-        if not values_checked:
-            _check_values(directive, report)
+        _check_values(directive, report)
         if isinstance(directive, ast.Unknown):
             continue
         identity = _identity(directive)
@@ -150,14 +106,6 @@ def _check_package(
                 f"add a line such as '{example}'",
                 len("package"),
             )
-    if "markup" not in seen:
-        report.warning(
-            package.at,
-            f"package {package.name.text!r} has no 'markup': calls that no rate rule matches "
-            "are sold at cost",
-            "add e.g. 'markup 20%', or 'markup 0%' to say so",
-            len("package"),
-        )
 
 
 def _identity(directive: ast.Directive) -> str:

@@ -1,27 +1,27 @@
-"""The compiler's front door: rule text → checked, compiled packages.
+"""The compiler: rule text → checked, built and linted packages.
 
-Stages, each usable alone: :func:`parse` (text → AST), :func:`ratelang.check.check`
-(AST → errors and warnings), :func:`build` (one checked package → CompiledPackage).
+The stages, each a public function usable alone, composed by :func:`compile_source`:
+
+1. :func:`parse` (:mod:`ratelang.parse`): text → AST (:mod:`ratelang.ast`); syntax errors;
+2. :func:`check` (:mod:`ratelang.check`): AST → every other error;
+3. :func:`build` (:mod:`ratelang.build`): one checked package → :class:`CompiledPackage`;
+4. :func:`lint` (:mod:`ratelang.lint`): the built packages → warnings.
 """
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ratelang import ast
 from ratelang.build import build
-from ratelang.check import analyse, check
+from ratelang.check import check, spans
 from ratelang.errors import RuleErrors, RuleWarning
+from ratelang.lint import lint
 from ratelang.model import CompiledPackage, Deck
-from ratelang.parse import SyntaxErrors, parse_rules
-from ratelang.transform import to_ast
+from ratelang.parse import SyntaxErrors, parse
 
-__all__ = ["Compiled", "build", "check", "compile_file", "compile_source", "parse", "to_ast"]
+__all__ = ["Compiled", "build", "check", "compile_file", "compile_source", "lint", "parse"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,53 +39,36 @@ class Compiled:
         raise KeyError(name if name is not None else "no package")
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: compiling allocates some 30 objects a rule and
-    frees none of them, so every collection it would trigger rescans all live objects (a
-    loaded deck is hundreds of thousands) to find nothing; that was a quarter of the time
-    of a 10,000-rule compile. Collection resumes, if it was on, when the block ends."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def parse(text: str, file: str = "<input>") -> ast.RuleFile:
-    """Text → AST; raises :class:`RuleErrors` with every syntax error.
-
-    The same as ``to_ast(parse_tree(text, file), file, text)``, without building the tree.
-    """
-    with _gc_paused():
-        return parse_rules(text, file)
-
-
 def compile_source(text: str, file: str = "<input>", deck: Deck | None = None) -> Compiled:
-    """Parse, check and build ``text``; raises :class:`RuleErrors` on any error: the
-    syntax errors and, when the rest of the file parses without its broken lines, the
-    errors the checker finds there.
+    """Parse, check, build and lint ``text``.
 
-    With ``deck``, also warns of rates below the deck's cost and of rules or free zones
-    that match no destination of the deck.
+    Raises :class:`RuleErrors` on any error: the syntax errors and, when the rest of the
+    file parses without its broken lines, the errors the checker finds there (no
+    warnings: the file is not what its author meant yet); otherwise every error of the
+    checker, with the warnings about the packages that have none. With ``deck``, also
+    warns of rates below the deck's cost and of rules or free zones that match no
+    destination of the deck.
     """
-    with _gc_paused():
-        try:
-            rule_file = parse(text, file)
-        except SyntaxErrors as exc:
-            if exc.recovered is None:
-                raise
-            # The rest of the file parsed: report its errors too (no warnings: the file
-            # is not what its author meant yet).
-            found = analyse(exc.recovered, deck, skipped=exc.skipped).errors
-            everything = sorted((*exc.errors, *found), key=lambda e: (e.line, e.column))
-            raise RuleErrors(tuple(everything)) from None
-        analysis = analyse(rule_file, deck)
-    if analysis.errors:
-        raise RuleErrors(analysis.errors, analysis.warnings)
-    return Compiled(analysis.packages, analysis.warnings)
+    try:
+        rule_file = parse(text, file)
+    except SyntaxErrors as exc:
+        if exc.recovered is None:
+            raise
+        found = check(exc.recovered, skipped=exc.skipped)
+        everything = sorted((*exc.errors, *found), key=lambda e: (e.line, e.column))
+        raise RuleErrors(tuple(everything)) from None
+    errors = check(rule_file)
+    if errors:
+        erring = {e.line for e in errors}
+        clean = [
+            package
+            for package, lines in zip(rule_file.packages, spans(rule_file), strict=True)
+            if not any(line in lines for line in erring)
+        ]
+        built = tuple(build(package) for package in clean)
+        raise RuleErrors(errors, lint(rule_file, built, deck))
+    packages = tuple(build(package) for package in rule_file.packages)
+    return Compiled(packages, lint(rule_file, packages, deck))
 
 
 def compile_file(path: str | os.PathLike[str], deck: Deck | None = None) -> Compiled:

@@ -1,16 +1,19 @@
-"""Warnings about a compiled package: shadowed or redundant rules and, given a deck,
-rates below cost and rules or free zones that match no destination."""
+"""The last stage of the compiler: warnings about built packages. A package without
+``markup``, shadowed or redundant rules and, given a deck, rates below cost and rules or
+free zones that match no destination."""
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import phonenumbers
 
+from ratelang import ast
+from ratelang.errors import RuleWarning
 from ratelang.model import (
     NANP_COUNTRIES,
     CompiledPackage,
@@ -78,8 +81,41 @@ class DeckIndex:
         return self.deck.lookup(prefix) is not None or bool(self.under(prefix))
 
 
-def lint(package: CompiledPackage, deck: DeckIndex | None = None) -> list[Finding]:
-    """Every warning about ``package``; deck warnings only when ``deck`` is given."""
+def lint(
+    rule_file: ast.RuleFile, packages: Sequence[CompiledPackage], deck: Deck | None = None
+) -> tuple[RuleWarning, ...]:
+    """The warnings about ``packages``, built from ``rule_file``, in source order: deck
+    warnings only when ``deck`` is given. A package of ``rule_file`` that lacks a
+    ``markup`` is warned about even when it was not built (it has errors)."""
+    findings = [
+        Finding(
+            package.at,
+            f"package {package.name.text!r} has no 'markup': calls that no rate rule matches "
+            "are sold at cost",
+            "add e.g. 'markup 20%', or 'markup 0%' to say so",
+            len("package"),
+        )
+        for package in rule_file.packages
+        if not any(isinstance(d, ast.MarkupDirective) for d in package.directives)
+    ]
+    index = DeckIndex(deck) if deck is not None and packages else None
+    for package in packages:
+        findings += lint_package(package, index)
+    warnings = [_warning(rule_file, finding) for finding in findings]
+    return tuple(sorted(warnings, key=lambda w: (w.line, w.column)))
+
+
+def _warning(rule_file: ast.RuleFile, finding: Finding) -> RuleWarning:
+    at = finding.at
+    snippet = rule_file.line(at.line)
+    return RuleWarning(
+        at.file, at.line, at.column, finding.message, snippet, (), finding.hint, finding.length
+    )
+
+
+def lint_package(package: CompiledPackage, deck: DeckIndex | None = None) -> list[Finding]:
+    """Every warning about ``package`` but its missing markup; deck warnings only when
+    ``deck`` is given."""
     findings = [*_shadowed_countries(package, deck), *_shadowed_usa_canada(package, deck)]
     findings += _redundant_zones(package)
     if package.zones and package.free_minutes == 0:

@@ -11,8 +11,27 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ratelang.money import DEFAULT_ROUNDING, MICRO, Rounding, round_ratio
+from ratelang.source import SourceRef, ZoneKind
 from ratelang.tables import PrefixTable
 from ratelang.types import CountryCode, Digits, Micros
+
+__all__ = [
+    "DEFAULT_PACKAGE_ROUNDING",
+    "DEFAULT_PULSE",
+    "NANP_COUNTRIES",
+    "CompiledPackage",
+    "Deck",
+    "DeckEntry",
+    "Direction",
+    "FreeZone",
+    "Markup",
+    "Pulse",
+    "RateRule",
+    "Route",
+    "RuleKind",
+    "SourceRef",
+    "ZoneKind",
+]
 
 NANP_COUNTRIES: frozenset[CountryCode] = frozenset({"US", "CA"})
 """Countries whose calls use a package's *Canada route* and match ``usa_canada`` rules."""
@@ -31,15 +50,6 @@ class Direction(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRef:
-    """Where something was written: file, 1-based line and column."""
-
-    file: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
 class Pulse:
     """Billing increments: a first block of ``first`` seconds, then steps of ``step`` seconds."""
 
@@ -50,8 +60,12 @@ class Pulse:
         """``0`` for ``0``; else ``first + ceil(max(0, seconds - first) / step) × step``."""
         if seconds <= 0:
             return 0
-        rest = max(0, seconds - self.first)
-        return self.first + -(-rest // self.step) * self.step
+        first = self.first
+        rest = seconds - first
+        if rest <= 0:
+            return first
+        step = self.step
+        return first - (-rest // step) * step
 
     def __str__(self) -> str:
         return str(self.first) if self.first == self.step else f"{self.first}/{self.step}"
@@ -106,12 +120,6 @@ class RateRule:
             return self.rate
         assert self.markup is not None  # the compiler guarantees one of the two
         return self.markup.apply(cost_rate)
-
-
-class ZoneKind(StrEnum):
-    USA_CANADA = "usa_canada"
-    COUNTRY = "country"
-    PREFIX = "prefix"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,33 +1,30 @@
-"""Text → lark parse tree, or straight to the AST. Lark's exceptions become :class:`RuleError`.
+"""Text → AST, the first stage of the compiler. Lark's exceptions become :class:`RuleError`.
 
-Two parsers are built (once each) from the same grammar, so they accept the same text
-and fail the same way: :func:`parse_tree` gives lark's tree (the stage tests and tools
-look at), :func:`parse_rules` builds the AST during parsing with
-:class:`ratelang.transform.AstBuilder`, about twice as fast, which is what the compiler
-uses. On a syntax error inside a package the offending line is blanked and the text
-parsed again, so that one run reports every broken line (up to :data:`MAX_ERRORS`); a
-package left open at the end of the file is closed for the next attempt. When the rest
-then parses, :class:`SyntaxErrors` carries its AST, so that the checker can report the
-other errors of the file too (see :func:`ratelang.compile.compile_source`).
+One LALR parser is built (once) from the packaged grammar; it builds the AST while it
+parses, with :class:`ratelang.transform.AstBuilder`, without a parse tree. On a syntax
+error inside a package the offending line is blanked and the text parsed again, so that
+one run reports every broken line (up to :data:`MAX_ERRORS`); a package left open at the
+end of the file is closed for the next attempt. When the rest then parses,
+:class:`SyntaxErrors` carries its AST, so that the checker can report the other errors of
+the file too (see :func:`ratelang.compile.compile_source`).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import threading
 from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import TypeVar
 
-from lark import Lark, Token, Tree
+from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from ratelang import ast
 from ratelang.errors import RuleError, RuleErrors
-from ratelang.transform import AstBuilder
+from ratelang.transform import AstBuilder, parsing
 
 MAX_ERRORS = 50
 
@@ -54,32 +51,20 @@ def _grammar() -> str:
 
 @cache
 def parser() -> Lark:
-    """The LALR parser that builds trees, built once from the packaged grammar."""
-    return Lark(_grammar(), parser="lalr", propagate_positions=True, maybe_placeholders=False)
-
-
-@cache
-def _ast_parser() -> tuple[Lark, AstBuilder]:
-    """The LALR parser that builds the AST as it parses, and its transformer."""
-    builder = AstBuilder()
-    lark = Lark(
+    """The LALR parser that builds the AST as it parses, built once."""
+    return Lark(
         _grammar(),
         parser="lalr",
-        transformer=builder,
+        transformer=AstBuilder(),
         keep_all_tokens=True,  # a directive starts at its keyword and ends at its last token
         maybe_placeholders=False,
     )
-    return lark, builder
-
-
-_AST_LOCK = threading.Lock()
-"""The AST parser's transformer holds the file and text being parsed: one parse at a time."""
 
 
 @cache
 def _keywords() -> dict[str, str]:
     """Terminal name → the literal it stands for (``"MARKUP"`` → ``"markup"``)."""
-    terminals = _ast_parser()[0].terminals
+    terminals = parser().terminals
     return {t.name: t.pattern.value for t in terminals if isinstance(t.pattern, PatternStr)}
 
 
@@ -99,27 +84,11 @@ class SyntaxErrors(RuleErrors):
         self.skipped = skipped
 
 
-def parse_tree(text: str, file: str = "<input>") -> Tree[Token]:
-    """Parse ``text``; raise :class:`SyntaxErrors` with every syntax error found."""
-    tree, errors, skipped = _parse_all(parser().parse, text, file)
-    if errors or tree is None:
-        raise SyntaxErrors(errors, None, skipped)
-    return tree
-
-
-def parse_rules(text: str, file: str = "<input>") -> ast.RuleFile:
-    """Parse ``text`` straight to its AST (the same as ``to_ast(parse_tree(text))``).
-
-    Raises :class:`SyntaxErrors` with every syntax error found, exactly as
-    :func:`parse_tree`, and the AST of the rest of the file when it parses.
-    """
-    lark, builder = _ast_parser()
-    with _AST_LOCK:
-        builder.file, builder.text = file, text
-        try:
-            packages, errors, skipped = _parse_all(lark.parse, text, file)
-        finally:
-            builder.text = ""
+def parse(text: str, file: str = "<input>") -> ast.RuleFile:
+    """Text → AST. Raises :class:`SyntaxErrors` with every syntax error found, and the AST
+    of the rest of the file when it parses."""
+    with parsing(file, text):
+        packages, errors, skipped = _parse_all(parser().parse, text, file)
     rule_file = None
     if packages is not None:
         rule_file = ast.RuleFile(file, tuple(packages), tuple(text.split("\n")))  # type: ignore[arg-type]

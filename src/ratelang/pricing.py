@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Set
 from functools import lru_cache
+from typing import NamedTuple
 
 from ratelang.model import (
     NANP_COUNTRIES,
@@ -38,101 +39,36 @@ from ratelang.model import (
     Deck,
     DeckEntry,
     Direction,
-    Markup,
     Pulse,
     RateRule,
     Route,
     RuleKind,
 )
-from ratelang.money import DEFAULT_ROUNDING, MICRO, RoundingMode, format_micros, round_ratio
+from ratelang.money import DEFAULT_ROUNDING, format_micros, round_ratio
 from ratelang.numbers import NumberError, normalize
 from ratelang.rating import Call, MatchedRule, Rating, RatingError, RatingFailure
 from ratelang.types import CountryCode, Digits, Micros
 
+__all__ = ["Pricer", "max_affordable_seconds", "price", "pricer"]
+
 _ON_NET_RULE = MatchedRule(RuleKind.ON_NET, "on_net free", None)
 _DID_RULE = MatchedRule(RuleKind.DID, "did", None)
+_OUTBOUND = Direction.OUTBOUND  # a global lookup is cheaper than an enum member lookup
+_INBOUND = Direction.INBOUND
+COST_ROUNDING = DEFAULT_ROUNDING
+"""The operator's rule for a call's cost (rule 5), whatever the package declares."""
 
 
 def price(call: Call, package: CompiledPackage, deck: Deck) -> Rating:
     """Price ``call`` with ``package`` and ``deck``; raises :class:`RatingError`.
 
-    An outbound call's destination (rules 2 to 4, free zone) comes from the memo of the
-    package and deck's :class:`_Index`, built by the first call that uses them.
+    ``pricer(package, deck).price_call(call)``: the destinations come from the memo of
+    the package and deck's :class:`Pricer`, built by the first call that uses them.
     """
-    duration = call.duration
-    if duration < 0:
-        raise RatingError(
-            RatingFailure.INVALID_DURATION, f"duration must be ≥ 0 seconds, got {duration}"
-        )
-    try:
-        digits = normalize(call.number)
-    except NumberError as exc:
-        raise RatingError(RatingFailure.INVALID_NUMBER, str(exc)) from None
-    if call.direction is Direction.INBOUND:
-        return _price_inbound(call, digits, package, deck)
-    index = _last_index
-    if index is None or index.package is not package or index.deck is not deck:
-        index = _index(package, deck)
-    match = index.lookup(digits)
-    if match is None:
-        raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
-    key = match[0]
-    lengths = index.longer.get(key)
-    if lengths is not None:
-        key = index.longest(digits, key, lengths)
-    dest = index.by_prefix.get(key)
-    if dest is None:
-        dest = index.add(key, match[1])
-    entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible = dest
-    if nanp and package.on_net_free and digits in call.on_net_numbers:
-        pulse = package.pulse
-        return Rating(
-            digits, Direction.OUTBOUND, duration, pulse.billed(duration),
-            (entry.pulse or pulse).billed(duration), 0, pulse, 0, 0, 0, 0, 0, _ON_NET_RULE,
-            entry.prefix, country, entry.description, route, 0, True,
-        )  # fmt: skip
-    if duration > 0:  # pulse.billed(duration), inlined
-        first = pulse.first
-        rest = duration - first
-        billed = first - (-(rest if rest > 0 else 0) // pulse.step) * pulse.step
-    else:
-        billed = 0
-    cost_pulse = entry.pulse
-    cost_billed = billed if cost_pulse is None else cost_pulse.billed(duration)
-    numerator = cost_rate * cost_billed
-    if numerator >= 0:  # _cost(numerator), inlined
-        quotient, remainder = divmod(numerator, _COST_STEP)
-        if 2 * remainder >= _COST_STEP:
-            quotient += 1
-        cost = quotient * _COST_QUANTUM
-    else:
-        cost = _cost(numerator)
-    grace = package.grace_seconds  # _charged(), inlined but for the free minutes
-    if grace > 0 and duration <= grace:
-        charged = used = 0
-    elif not eligible:
-        charged, used = billed, 0
-    else:
-        charged, used = _charged(package, pulse, duration, billed, True, call.free_minutes_left)
-    if charged:
-        connect = package.connect_fee
-        numerator = sell_rate * charged
-        quantum = index.sell_quantum
-        if quantum and numerator >= 0:  # round_ratio(numerator, 60, HALF_UP), inlined
-            step = 60 * quantum
-            quotient, remainder = divmod(numerator, step)
-            if 2 * remainder >= step:
-                quotient += 1
-            sell = quotient * quantum + connect
-        else:
-            sell = round_ratio(numerator, 60, package.rounding) + connect
-    else:
-        connect = sell = 0
-    return Rating(
-        digits, Direction.OUTBOUND, duration, billed, cost_billed, charged, pulse,
-        sell_rate, sell, connect, cost_rate, cost, rule,
-        entry.prefix, country, entry.description, route, used, False,
-    )  # fmt: skip
+    last = _last
+    if last is None or last.package is not package or last.deck is not deck:
+        last = pricer(package, deck)
+    return last.price_call(call)
 
 
 def max_affordable_seconds(
@@ -156,24 +92,20 @@ def max_affordable_seconds(
     """
     if cap_seconds < 0:
         raise ValueError(f"cap_seconds must be ≥ 0, got {cap_seconds}")
-    digits = _digits(number)
-    entry = _entry(deck, digits)
-    country = entry.country
-    nanp = country in NANP_COUNTRIES
-    if package.on_net_free and nanp and digits in on_net_numbers:
+    try:
+        digits = normalize(number)
+    except NumberError as exc:
+        raise RatingError(RatingFailure.INVALID_NUMBER, str(exc)) from None
+    dest = pricer(package, deck).destination(digits)
+    if package.on_net_free and dest.nanp and digits in on_net_numbers:
         return cap_seconds
-    cost_rate = entry.rate(package.canada_route if nanp else package.international_route)
-    sell_rate, pulse, _ = _sell_rate(package, digits, country, nanp, cost_rate)
-    eligible = _in_free_zone(package, digits, country, nanp)
+    sell_rate, pulse, eligible = dest.sell_rate, dest.pulse, dest.eligible
 
     def affordable(duration: int) -> bool:
         charged, _ = _charged(
             package, pulse, duration, pulse.billed(duration), eligible, free_minutes_left
         )
-        if not charged:
-            return True
-        charge = round_ratio(sell_rate * charged, 60, package.rounding) + package.connect_fee
-        return charge <= allowed
+        return not charged or _charge(package, sell_rate, charged) <= allowed
 
     allowed = max(budget, 0)  # a free call is affordable on any budget
 
@@ -192,41 +124,9 @@ def max_affordable_seconds(
     return first + low * step
 
 
-def _price_inbound(call: Call, digits: Digits, package: CompiledPackage, deck: Deck) -> Rating:
-    """Rule 10: a call to one of the client's DIDs, priced by the DID."""
-    did = call.did
-    if did is None:
-        raise RatingError(RatingFailure.NO_DID_PRICE, f"inbound call to +{digits} has no DID price")
-    duration = call.duration
-    entry = deck.lookup(digits)
-    pulse = package.pulse
-    billed = pulse.billed(duration)
-    cost = _cost(did.cost_rate * billed)
-    charged, used = _charged(package, pulse, duration, billed, True, call.free_minutes_left)
-    connect = package.connect_fee if charged else 0
-    sell = round_ratio(did.sell_rate * charged, 60, package.rounding) + connect
-    return Rating(
-        digits, Direction.INBOUND, duration, billed, billed, charged, pulse,
-        did.sell_rate, sell, connect, did.cost_rate, cost, _DID_RULE,
-        None if entry is None else entry.prefix,
-        None if entry is None else entry.country,
-        "" if entry is None else entry.description,
-        None, used, False,
-    )  # fmt: skip
-
-
-def _digits(number: str) -> Digits:
-    try:
-        return normalize(number)
-    except NumberError as exc:
-        raise RatingError(RatingFailure.INVALID_NUMBER, str(exc)) from None
-
-
-def _entry(deck: Deck, digits: Digits) -> DeckEntry:
-    match = deck.entries.longest_match(digits)
-    if match is not None:
-        return match[1]
-    raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
+def _charge(package: CompiledPackage, sell_rate: Micros, charged: int) -> Micros:
+    """Rule 9: what the client pays for ``charged`` seconds (> 0) at ``sell_rate``."""
+    return round_ratio(sell_rate * charged, 60, package.rounding) + package.connect_fee
 
 
 def _sell_rate(
@@ -245,41 +145,9 @@ def _sell_rate(
         markup = package.markup
         line = (package.markup_source or package.source).line  # the package's default: its line
         matched = _markup_rule(markup.percent_micros, markup.fixed_micros, line or None)
-        return _apply_markup(markup, cost_rate), package.pulse, matched
+        return markup.apply(cost_rate), package.pulse, matched
     matched = MatchedRule(rule.kind, rule.text, rule.source.line)
-    rate = rule.rate
-    if rate is None:
-        rule_markup = rule.markup
-        rate = (
-            rule.sell_rate(cost_rate)
-            if rule_markup is None
-            else _apply_markup(rule_markup, cost_rate)
-        )
-    return rate, rule.pulse or package.pulse, matched
-
-
-_HUNDRED_PERCENT = 100 * MICRO
-_COST_STEP = 60 * DEFAULT_ROUNDING.quantum
-_COST_QUANTUM = DEFAULT_ROUNDING.quantum
-
-
-def _apply_markup(markup: Markup, cost_rate: Micros) -> Micros:
-    """``markup.apply(cost_rate)``, inlined for the usual non-negative case (hot path)."""
-    numerator = (cost_rate + markup.fixed_micros) * (_HUNDRED_PERCENT + markup.percent_micros)
-    if numerator < 0:
-        return markup.apply(cost_rate)
-    quotient, remainder = divmod(numerator, _HUNDRED_PERCENT)
-    return quotient + 1 if 2 * remainder >= _HUNDRED_PERCENT else quotient
-
-
-def _cost(numerator: int) -> Micros:
-    """``round_ratio(numerator, 60, DEFAULT_ROUNDING)``, inlined for ``numerator ≥ 0``."""
-    if numerator < 0:
-        return round_ratio(numerator, 60, DEFAULT_ROUNDING)
-    quotient, remainder = divmod(numerator, _COST_STEP)
-    if 2 * remainder >= _COST_STEP:
-        quotient += 1
-    return quotient * DEFAULT_ROUNDING.quantum
+    return rule.sell_rate(cost_rate), rule.pulse or package.pulse, matched
 
 
 @lru_cache(maxsize=256)
@@ -316,11 +184,23 @@ def _charged(
     return pulse.billed(duration - used * 60), used
 
 
-_Destination = tuple[DeckEntry, CountryCode, bool, Route, Micros, Micros, Pulse, MatchedRule, bool]
+class Destination(NamedTuple):
+    """What pricing an outbound call needs that depends only on where it goes (rules 2 to
+    4 and the free zone of rule 8)."""
+
+    entry: DeckEntry
+    country: CountryCode
+    nanp: bool
+    route: Route
+    cost_rate: Micros
+    sell_rate: Micros
+    pulse: Pulse
+    rule: MatchedRule
+    eligible: bool  # in a free zone: free minutes apply
 
 
-class _Index:
-    """What :func:`price` needs per destination, for one package and one deck, memoised.
+class Pricer:
+    """Pricing with one package and one deck: :func:`price` and the batch path use it.
 
     A destination's pricing depends on three longest matches: the deck entry, the prefix
     rule and the free-zone prefix. Let ``D`` be the deck's longest prefix of a number. A
@@ -337,15 +217,16 @@ class _Index:
     nothing is ever invalidated.
     """
 
-    __slots__ = ("_extra", "by_prefix", "deck", "longer", "lookup", "package", "sell_quantum")
+    __slots__ = ("_extra", "_longer", "_lookup", "_memo", "_numbers", "deck", "package")
+
+    NUMBERS_KEPT = 32_768
+    """Numbers whose destination :meth:`price` (the batch path, where numbers repeat) also
+    memoises by number; the memo is emptied when full (about 4 MB at most)."""
 
     def __init__(self, package: CompiledPackage, deck: Deck) -> None:
         self.package = package
         self.deck = deck
-        rounding = package.rounding
-        # The sell rounding's quantum when it is half up (the inlined case), else 0.
-        self.sell_quantum = rounding.quantum if rounding.mode is RoundingMode.HALF_UP else 0
-        lookup = self.lookup = deck.entries.longest_match
+        lookup = self._lookup = deck.entries.longest_match
         longer: dict[Digits, set[int]] = {}
         extra: set[Digits] = set()
         for table in (package.prefix_rules.as_mapping(), package.zone_prefixes.as_mapping()):
@@ -354,94 +235,27 @@ class _Index:
                 if match is not None and len(prefix) > len(match[0]):
                     longer.setdefault(match[0], set()).add(len(prefix))
                     extra.add(prefix)
-        self.longer = {d: tuple(sorted(lengths, reverse=True)) for d, lengths in longer.items()}
+        self._longer = {d: tuple(sorted(lengths, reverse=True)) for d, lengths in longer.items()}
         self._extra = frozenset(extra)
-        self.by_prefix: dict[Digits, _Destination] = {}
+        self._memo: dict[Digits, Destination] = {}
+        self._numbers: dict[Digits, Destination] = {}
 
-    def destination(self, digits: Digits) -> _Destination:
-        """The destination of ``digits``; raises ``UNROUTABLE`` without a deck entry."""
-        match = self.lookup(digits)
-        if match is None:
-            raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
-        key = match[0]
-        lengths = self.longer.get(key)
-        if lengths is not None:
-            key = self.longest(digits, key, lengths)
-        dest = self.by_prefix.get(key)
-        if dest is None:
-            dest = self.add(key, match[1])
-        return dest
-
-    def longest(self, digits: Digits, prefix: Digits, lengths: tuple[int, ...]) -> Digits:
-        """The longest prefix of ``digits`` among the deck, rule and zone prefixes, given
-        ``prefix``, its longest deck prefix, and ``lengths``, ``self.longer[prefix]``."""
-        extra = self._extra
-        for length in lengths:
-            candidate = digits[:length]
-            if candidate in extra:
-                return candidate
-        return prefix
-
-    def add(self, prefix: Digits, entry: DeckEntry) -> _Destination:
-        """Compute and memoise the destination of ``prefix`` (deck entry ``entry``)."""
-        dest = self.by_prefix[prefix] = self._compute(prefix, entry)
-        return dest
-
-    def _compute(self, prefix: Digits, entry: DeckEntry) -> _Destination:
-        """Rules 2 to 4 and the free zone of rule 8 for ``prefix`` (whose deck entry is
-        ``entry``), as the separate lookups give them."""
-        package = self.package
-        country = entry.country
-        nanp = country in NANP_COUNTRIES
-        route = package.canada_route if nanp else package.international_route
-        cost_rate = entry.value_rate if route is Route.VALUE else entry.premium_rate
-        sell_rate, pulse, rule = _sell_rate(package, prefix, country, nanp, cost_rate)
-        eligible = _in_free_zone(package, prefix, country, nanp)
-        return entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible
-
-
-_INDEXES_KEPT = 8
-"""(package, deck) pairs whose :class:`_Index` is kept, most recently used last; each keeps
-its package and deck alive (so their ids stay theirs)."""
-_indexes: dict[tuple[int, int], _Index] = {}
-_indexes_lock = threading.Lock()
-_last_index: _Index | None = None
-
-
-def _index(package: CompiledPackage, deck: Deck) -> _Index:
-    """The :class:`_Index` of ``package`` and ``deck``, built on first use."""
-    global _last_index
-    key = (id(package), id(deck))
-    with _indexes_lock:
-        index = _indexes.pop(key, None)
-        if index is None or index.package is not package or index.deck is not deck:
-            index = _Index(package, deck)
-            while len(_indexes) >= _INDEXES_KEPT:
-                del _indexes[next(iter(_indexes))]
-        _indexes[key] = index
-        _last_index = index
-    return index
-
-
-class Pricer:
-    """:func:`price` for many calls with one package and one deck (the batch path).
-
-    What depends only on the destination (deck entry, route, cost rate, sell rate, pulse,
-    matched rule, free zone) is computed once per number and cached; each call then costs
-    a few integer operations. Results are identical to :func:`price`.
-    """
-
-    __slots__ = ("_destinations", "_quantum", "_step", "deck", "package")
-
-    MAX_CACHED = 200_000
-
-    def __init__(self, package: CompiledPackage, deck: Deck) -> None:
-        self.package = package
-        self.deck = deck
-        self._destinations: dict[Digits, _Destination | RatingError] = {}
-        rounding = package.rounding
-        self._quantum = rounding.quantum if rounding.mode is RoundingMode.HALF_UP else 0
-        self._step = 60 * rounding.quantum
+    def price_call(self, call: Call) -> Rating:
+        """:func:`price` of ``call``; raises :class:`RatingError`."""
+        duration = call.duration
+        if duration < 0:
+            raise RatingError(
+                RatingFailure.INVALID_DURATION, f"duration must be ≥ 0 seconds, got {duration}"
+            )
+        try:
+            digits = normalize(call.number)
+        except NumberError as exc:
+            raise RatingError(RatingFailure.INVALID_NUMBER, str(exc)) from None
+        if call.direction is _INBOUND:
+            return _price_inbound(call, digits, self.package, self.deck)
+        on_net = digits in call.on_net_numbers
+        dest = self.destination(digits)
+        return self._outbound(dest, digits, duration, call.free_minutes_left, on_net)
 
     def price(
         self,
@@ -452,67 +266,128 @@ class Pricer:
         on_net: bool,
     ) -> Rating:
         """An outbound call to ``number`` (``digits``: its normalised form, ``None`` if it is
-        invalid); ``on_net``: the number is a platform DID. Raises :class:`RatingError`."""
+        invalid); ``on_net``: the number is a platform DID. Raises :class:`RatingError`.
+        The batch path: the destination is also memoised by number."""
         if digits is None or duration < 0:
-            return price(
-                Call(number, duration, Direction.OUTBOUND, free_minutes_left),
-                self.package,
-                self.deck,
-            )
-        dest = self._destinations.get(digits)
+            return self.price_call(Call(number, duration, Direction.OUTBOUND, free_minutes_left))
+        dest = self._numbers.get(digits)
         if dest is None:
-            dest = self._destination(digits)
-        if type(dest) is RatingError:
-            raise RatingError(dest.reason, dest.message)
-        entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible = dest  # type: ignore[misc]
+            dest = self.destination(digits)
+            if len(self._numbers) >= self.NUMBERS_KEPT:
+                self._numbers.clear()
+            self._numbers[digits] = dest
+        return self._outbound(dest, digits, duration, free_minutes_left, on_net)
+
+    def _outbound(
+        self, dest: Destination, digits: Digits, duration: int, left: int, on_net: bool
+    ) -> Rating:
+        """Rules 5 to 9: an outbound call of ``duration`` ≥ 0 seconds to ``digits``, whose
+        destination is ``dest``, the client having ``left`` free minutes; ``on_net``: the
+        number is a platform DID."""
+        entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible = dest
         package = self.package
-        if on_net and nanp and package.on_net_free:
-            return price(
-                Call(number, duration, Direction.OUTBOUND, free_minutes_left, frozenset((digits,))),
-                package,
-                self.deck,
-            )
+        if on_net and nanp and package.on_net_free:  # rule 6
+            pulse = package.pulse
+            return Rating(
+                digits, _OUTBOUND, duration, pulse.billed(duration),
+                (entry.pulse or pulse).billed(duration), 0, pulse, 0, 0, 0, 0, 0, _ON_NET_RULE,
+                entry.prefix, country, entry.description, route, 0, True,
+            )  # fmt: skip
         billed = pulse.billed(duration)
         cost_pulse = entry.pulse
         cost_billed = billed if cost_pulse is None else cost_pulse.billed(duration)
-        cost = _cost(cost_rate * cost_billed)
-        charged, used = _charged(package, pulse, duration, billed, eligible, free_minutes_left)
+        cost = round_ratio(cost_rate * cost_billed, 60, COST_ROUNDING)
+        grace = package.grace_seconds
+        if grace > 0 and duration <= grace:
+            charged = used = 0
+        elif eligible:
+            charged, used = _charged(package, pulse, duration, billed, eligible, left)
+        else:
+            charged, used = billed, 0
         if charged:
-            numerator = sell_rate * charged
-            quantum = self._quantum
-            if quantum and numerator >= 0:
-                step = self._step
-                quotient, remainder = divmod(numerator, step)
-                if 2 * remainder >= step:
-                    quotient += 1
-                sell = quotient * quantum + package.connect_fee
-                connect = package.connect_fee
-            else:
-                connect = package.connect_fee
-                sell = round_ratio(numerator, 60, package.rounding) + connect
+            connect = package.connect_fee
+            sell = round_ratio(sell_rate * charged, 60, package.rounding) + connect
         else:
             connect = sell = 0
         return Rating(
-            digits, Direction.OUTBOUND, duration, billed, cost_billed, charged, pulse,
+            digits, _OUTBOUND, duration, billed, cost_billed, charged, pulse,
             sell_rate, sell, connect, cost_rate, cost, rule,
             entry.prefix, country, entry.description, route, used, False,
         )  # fmt: skip
 
-    def _destination(self, digits: Digits) -> _Destination | RatingError:
-        result: _Destination | RatingError
-        try:
-            package = self.package
-            entry = _entry(self.deck, digits)
-            country = entry.country
-            nanp = country in NANP_COUNTRIES
-            route = package.canada_route if nanp else package.international_route
-            cost_rate = entry.value_rate if route is Route.VALUE else entry.premium_rate
-            sell_rate, pulse, rule = _sell_rate(package, digits, country, nanp, cost_rate)
-            eligible = _in_free_zone(package, digits, country, nanp)
-            result = (entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible)
-        except RatingError as exc:
-            result = exc
-        if len(self._destinations) >= self.MAX_CACHED:
-            self._destinations.clear()
-        self._destinations[digits] = result
-        return result
+    def destination(self, digits: Digits) -> Destination:
+        """The destination of ``digits``; raises ``UNROUTABLE`` without a deck entry."""
+        match = self._lookup(digits)
+        if match is None:
+            raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
+        key = match[0]
+        lengths = self._longer.get(key)
+        if lengths is not None:
+            extra = self._extra
+            for length in lengths:
+                candidate = digits[:length]
+                if candidate in extra:
+                    key = candidate
+                    break
+        dest = self._memo.get(key)
+        if dest is None:
+            dest = self._memo[key] = self._compute(key, match[1])
+        return dest
+
+    def _compute(self, prefix: Digits, entry: DeckEntry) -> Destination:
+        """Rules 2 to 4 and the free zone of rule 8 for ``prefix`` (whose deck entry is
+        ``entry``), as the separate lookups give them."""
+        package = self.package
+        country = entry.country
+        nanp = country in NANP_COUNTRIES
+        route = package.canada_route if nanp else package.international_route
+        cost_rate = entry.rate(route)
+        sell_rate, pulse, rule = _sell_rate(package, prefix, country, nanp, cost_rate)
+        eligible = _in_free_zone(package, prefix, country, nanp)
+        return Destination(entry, country, nanp, route, cost_rate, sell_rate, pulse, rule, eligible)
+
+
+def _price_inbound(call: Call, digits: Digits, package: CompiledPackage, deck: Deck) -> Rating:
+    """Rule 10: a call to one of the client's DIDs, priced by the DID."""
+    did = call.did
+    if did is None:
+        raise RatingError(RatingFailure.NO_DID_PRICE, f"inbound call to +{digits} has no DID price")
+    duration = call.duration
+    entry = deck.lookup(digits)
+    pulse = package.pulse
+    billed = pulse.billed(duration)
+    cost = round_ratio(did.cost_rate * billed, 60, COST_ROUNDING)
+    charged, used = _charged(package, pulse, duration, billed, True, call.free_minutes_left)
+    connect = package.connect_fee if charged else 0
+    sell = _charge(package, did.sell_rate, charged) if charged else 0
+    return Rating(
+        digits, Direction.INBOUND, duration, billed, billed, charged, pulse,
+        did.sell_rate, sell, connect, did.cost_rate, cost, _DID_RULE,
+        None if entry is None else entry.prefix,
+        None if entry is None else entry.country,
+        "" if entry is None else entry.description,
+        None, used, False,
+    )  # fmt: skip
+
+
+PRICERS_KEPT = 8
+"""(package, deck) pairs whose :class:`Pricer` :func:`pricer` keeps, most recently used
+last; each keeps its package and deck alive (so their ids stay theirs)."""
+_pricers: dict[tuple[int, int], Pricer] = {}
+_pricers_lock = threading.Lock()
+_last: Pricer | None = None
+
+
+def pricer(package: CompiledPackage, deck: Deck) -> Pricer:
+    """The one :class:`Pricer` of ``package`` and ``deck``, built on first use."""
+    global _last
+    key = (id(package), id(deck))
+    with _pricers_lock:
+        found = _pricers.pop(key, None)
+        if found is None or found.package is not package or found.deck is not deck:
+            found = Pricer(package, deck)
+            while len(_pricers) >= PRICERS_KEPT:
+                del _pricers[next(iter(_pricers))]
+        _pricers[key] = found
+        _last = found
+    return found

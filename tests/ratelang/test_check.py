@@ -1,24 +1,23 @@
-"""Semantic errors and warnings of :func:`ratelang.check.check`."""
+"""Semantic errors of :func:`ratelang.check.check`; the warnings it leaves to lint."""
 
 from __future__ import annotations
 
 import pytest
 
-from ratelang.check import check
-from ratelang.compile import parse
+from ratelang.compile import build, check, lint, parse
 
 from .conftest import HEADER, package
 
 
 def messages(text: str) -> list[str]:
-    errors, _ = check(parse(text, "t.rate"))
+    errors = check(parse(text, "t.rate"))
     return [e.message for e in errors]
 
 
 def warnings(text: str) -> list[str]:
-    errors, found = check(parse(text, "t.rate"))
-    assert errors == ()
-    return [w.message for w in found]
+    rule_file = parse(text, "t.rate")
+    assert check(rule_file) == ()
+    return [w.message for w in lint(rule_file, [build(p) for p in rule_file.packages])]
 
 
 def test_valid_package_has_no_errors() -> None:
@@ -54,7 +53,7 @@ def test_invalid_value(line: str, message: str) -> None:
 
 
 def test_error_points_at_the_value() -> None:
-    errors, _ = check(parse(package("rate country ZZ 0.01"), "t.rate"))
+    errors = check(parse(package("rate country ZZ 0.01"), "t.rate"))
     (error,) = errors
     assert (error.file, error.line, error.column, error.length) == ("t.rate", 6, 18, 2)
     assert error.snippet == "    rate country ZZ 0.01"
@@ -118,7 +117,7 @@ def test_package_names_are_unique_and_not_empty() -> None:
 
 
 def test_errors_come_in_source_order() -> None:
-    errors, _ = check(parse(package("rate country ZZ 1", "markp 1", "grace 1.5")))
+    errors = check(parse(package("rate country ZZ 1", "markp 1", "grace 1.5")))
     assert [e.line for e in errors] == sorted(e.line for e in errors)
     assert len(errors) == 3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -207,3 +208,24 @@ def test_syntax_errors_carry_the_rest_of_the_file() -> None:
     (pkg,) = info.value.recovered.packages
     assert [d.text for d in pkg.directives][-1] == "rate prefix 44 0.01"
     assert pkg.directives[-1].at.line == 7
+
+
+def test_compiling_leaves_the_garbage_collector_running() -> None:
+    text = big_package(2_000)
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(100)
+    try:
+        compile_source(text)
+        enabled = gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*thresholds)
+    assert enabled
+    assert len(collections) > 10  # the collector ran while compiling

@@ -1,19 +1,18 @@
-"""Text → tree, and syntax errors translated to RuleError."""
+"""Text → AST, and syntax errors translated to RuleError."""
 
 from __future__ import annotations
 
 import pytest
-from lark import Tree
 
 from ratelang.errors import RuleError, RuleErrors
-from ratelang.parse import describe_expected, parse_tree, parser
+from ratelang.parse import describe_expected, parse, parser
 
 from .conftest import package
 
 
 def syntax_errors(text: str) -> tuple[RuleError, ...]:
     with pytest.raises(RuleErrors) as info:
-        parse_tree(text, "t.rate")
+        parse(text, "t.rate")
     return info.value.errors
 
 
@@ -27,13 +26,13 @@ def test_parses_packages_and_comments() -> None:
         + package("rate prefix 44 0.01  # note", "# alone")
         + '\npackage "Q" { currency EUR }\n'
     )
-    tree = parse_tree(text)
-    assert isinstance(tree, Tree)
-    assert [str(p.data) for p in tree.children if isinstance(p, Tree)] == ["package", "package"]
+    rule_file = parse(text)
+    assert [p.name.text for p in rule_file.packages] == ["P", "Q"]
+    assert [len(p.directives) for p in rule_file.packages] == [5, 1]
 
 
 def test_empty_file_has_no_packages() -> None:
-    assert parse_tree("# nothing\n").children == []
+    assert parse("# nothing\n").packages == ()
 
 
 def test_misspelt_keyword_gets_position_expected_and_hint() -> None:

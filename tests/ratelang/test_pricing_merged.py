@@ -1,4 +1,4 @@
-"""The memoised destinations of price() (pricing._Index) against the separate lookups."""
+"""The memoised destinations of a Pricer (what price() uses) against the separate lookups."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from ratelang.model import (
 )
 from ratelang.numbers import normalize
 from ratelang.pricing import (
-    _INDEXES_KEPT,
+    PRICERS_KEPT,
+    Destination,
     Pricer,
-    _entry,
     _in_free_zone,
-    _Index,
     _sell_rate,
     price,
+    pricer,
 )
 from ratelang.rating import Call, Rating, RatingError, RatingFailure
 from ratelang.types import Digits
@@ -45,7 +45,9 @@ numbers = st.text(ALPHABET, min_size=8, max_size=12)
 
 def separate(pkg: CompiledPackage, dk: Deck, digits: Digits) -> tuple[object, ...]:
     """The destination as the separate longest-prefix lookups give it (the original path)."""
-    entry = _entry(dk, digits)
+    entry = dk.lookup(digits)
+    if entry is None:
+        raise RatingError(RatingFailure.UNROUTABLE, f"no deck entry for +{digits}")
     country = entry.country
     nanp = country in NANP_COUNTRIES
     route = pkg.canada_route if nanp else pkg.international_route
@@ -100,14 +102,23 @@ def outcome(function: Callable[..., T], *args: object) -> T | tuple[RatingFailur
         return exc.reason, exc.message
 
 
-def check(pkg: CompiledPackage, dk: Deck, digits: Digits, index: _Index | None = None) -> None:
-    """The index (a fresh one, or ``index`` with its memo) agrees with the separate lookups."""
-    index = index or _Index(pkg, dk)
+def destination(index: Pricer, digits: Digits) -> tuple[object, ...]:
+    found = index.destination(digits)
+    assert isinstance(found, Destination)
+    return (
+        found.entry, found.country, found.nanp, found.route, found.cost_rate, found.sell_rate,
+        found.pulse, found.rule, found.eligible,
+    )  # fmt: skip
+
+
+def check(pkg: CompiledPackage, dk: Deck, digits: Digits, index: Pricer | None = None) -> None:
+    """A pricer (a fresh one, or ``index`` with its memo) agrees with the separate lookups."""
+    index = index or Pricer(pkg, dk)
     expected = outcome(separate, pkg, dk, digits)
     if isinstance(expected, tuple) and len(expected) == 2:
         assert expected[0] is RatingFailure.UNROUTABLE
-    assert outcome(index.destination, digits) == expected
-    assert outcome(index.destination, digits) == expected  # memoised
+    assert outcome(destination, index, digits) == expected
+    assert outcome(destination, index, digits) == expected  # memoised
 
 
 @settings(max_examples=300)
@@ -133,7 +144,7 @@ def test_index_equals_separate_lookups(
         zones=[zone(ZoneKind.PREFIX, p) for p in sorted(zone_prefixes)],
         markup=Markup(0, 7),
     )
-    index = _Index(pkg, dk)
+    index = Pricer(pkg, dk)
     for digits in number_list:
         check(pkg, dk, digits)
         check(pkg, dk, digits, index)  # the memo filled by earlier numbers changes nothing
@@ -143,7 +154,7 @@ def test_index_equals_separate_lookups_on_a_large_random_deck() -> None:
     rng = random.Random(7)
     dk = random_deck(rng, 3_000)
     pkg = random_package(rng, 600)
-    index = _Index(pkg, dk)
+    index = Pricer(pkg, dk)
     for _ in range(20_000):
         check(pkg, dk, "".join(rng.choice(ALPHABET) for _ in range(rng.randint(8, 12))), index)
 
@@ -152,12 +163,12 @@ def test_price_equals_the_per_number_pricer_on_random_calls() -> None:
     rng = random.Random(11)
     dk = random_deck(rng, 1_000)
     pkg = random_package(rng, 300)
-    pricer = Pricer(pkg, dk)
+    batch = Pricer(pkg, dk)
     for _ in range(3_000):
         number = "3" + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(7, 11)))
         digits = normalize(number)
         duration, left = rng.randint(0, 900), rng.randint(0, 3)
-        expected = outcome(pricer.price, number, digits, duration, left, False)
+        expected = outcome(batch.price, number, digits, duration, left, False)
         call = Call(number, duration, free_minutes_left=left)
         assert outcome(price, call, pkg, dk) == expected
 
@@ -165,7 +176,7 @@ def test_price_equals_the_per_number_pricer_on_random_calls() -> None:
 def test_many_packages_and_decks_alternating() -> None:
     rng = random.Random(3)
     decks = [random_deck(rng, 200) for _ in range(3)]
-    packages = [random_package(rng, 50) for _ in range(_INDEXES_KEPT + 3)]
+    packages = [random_package(rng, 50) for _ in range(PRICERS_KEPT + 3)]
     calls = ["".join(rng.choice(ALPHABET) for _ in range(11)) for _ in range(40)]
     for _ in range(2):
         for pkg in packages:
@@ -188,6 +199,13 @@ def test_many_packages_and_decks_alternating() -> None:
                         )
                     else:
                         assert rating == expected
+
+
+def test_one_pricer_per_package_and_deck() -> None:
+    dk = deck([("44", "GB", "0.0100", "0.0150")])
+    pkg = package(rules=[rule(RuleKind.PREFIX, "44", 1_000)])
+    assert pricer(pkg, dk) is pricer(pkg, dk)
+    assert pricer(pkg, deck([("44", "GB", "0.0100", "0.0150")])) is not pricer(pkg, dk)
 
 
 def test_a_new_package_with_a_reused_id_gets_its_own_index() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ratelang import ast
 from ratelang.compile import parse
 from ratelang.model import SourceRef, ZoneKind
@@ -93,3 +95,23 @@ def test_unknown_directive_keeps_its_name_and_text() -> None:
 def test_last_directive_may_share_the_closing_brace_line() -> None:
     (pkg,) = parse('package "P" {\n currency USD }').packages
     assert isinstance(pkg.directives[0], ast.Currency)
+
+
+def test_parses_in_several_threads_at_once_keep_their_own_file_and_text() -> None:
+    texts = {
+        f"f{i}.rate": package(*(f"rate prefix {i}{k} 0.0{k}" for k in range(1, 40)))
+        for i in range(1, 9)
+    }
+
+    def parse_each(name: str) -> list[tuple[str, str]]:
+        found = []
+        for _ in range(5):
+            (pkg,) = parse(texts[name], name).packages
+            found += [(d.at.file, d.text) for d in pkg.directives[4:]]
+        return found
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = dict(zip(texts, pool.map(parse_each, texts), strict=True))
+    for name, found in results.items():
+        expected = [(name, line.strip()) for line in texts[name].splitlines()[5:-1]]
+        assert found == expected * 5

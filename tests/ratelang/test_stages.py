@@ -1,29 +1,20 @@
-"""The fast compiler front end against the plain one, on random and on real rule files.
+"""The compiler's stages on random and on real rule files.
 
-``parse`` builds the AST while lark parses (:class:`ratelang.transform.AstBuilder`); the
-separate stages ``parse_tree`` then ``to_ast`` must give the same AST and the same syntax
-errors. ``analyse`` skips the per-value checks when the package builds; it must report
-exactly what the full checks report.
+``parse`` → ``check`` → ``build`` → ``lint``: a package without errors always builds, the
+stages alone give what ``compile_source`` gives, and every directive keeps its source
+text (whitespace runs as single spaces, comments dropped).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ratelang import ast
-from ratelang import check as check_module
-from ratelang.build import build
-from ratelang.check import analyse
-from ratelang.compile import parse, to_ast
+from ratelang.compile import Compiled, build, check, compile_source, lint, parse
 from ratelang.errors import RuleErrors
-from ratelang.model import CompiledPackage
-from ratelang.parse import parse_tree
 from ratelang.serialize import package_to_dict
 
 from .conftest import BROKEN, RULES
@@ -144,52 +135,40 @@ def rule_files(draw: st.DrawFn) -> str:
     return "\n".join(out) + draw(st.sampled_from(["\n", "", "\n\n", "\r\n"]))
 
 
-def outcome(function: Callable[[], object]) -> object:
+def staged(text: str) -> tuple[object, ...]:
+    """What the stages, called one by one, make of ``text`` (only for a file that parses)."""
+    rule_file = parse(text, "t.rate")
+    errors = check(rule_file)
+    if errors:
+        return ("errors", errors)
+    packages = tuple(build(package) for package in rule_file.packages)
+    return ("ok", [package_to_dict(p) for p in packages], lint(rule_file, packages))
+
+
+def composed(text: str) -> tuple[object, ...]:
     try:
-        return ("ok", function())
+        compiled: Compiled = compile_source(text, "t.rate")
     except RuleErrors as errors:
         return ("errors", errors.errors)
+    return ("ok", [package_to_dict(p) for p in compiled.packages], compiled.warnings)
 
 
-def assert_same_ast(text: str) -> None:
-    fast = outcome(lambda: parse(text, "t.rate"))
-    staged = outcome(lambda: to_ast(parse_tree(text, "t.rate"), "t.rate", text))
-    assert fast == staged
-
-
-def assert_same_analysis(text: str) -> None:
+def assert_stages_compose(text: str) -> None:
     try:
         rule_file = parse(text, "t.rate")
     except RuleErrors:
         return
-    fast = analyse(rule_file)
-    built: set[int] = set()
-
-    def build_failing_first(package: ast.Package) -> CompiledPackage:
-        """Fails the first build of each package, as an invalid value would."""
-        if id(package) not in built:
-            built.add(id(package))
-            raise ValueError("forced")
-        return build(package)
-
-    with mock.patch.object(check_module, "build", build_failing_first):
-        full = analyse(rule_file)
-    assert (fast.errors, fast.warnings) == (full.errors, full.warnings)
-    assert [package_to_dict(p) for p in fast.packages] == [
-        package_to_dict(p) for p in full.packages
-    ]
+    assert staged(text) == composed(text)
+    for package in rule_file.packages:
+        for directive in package.directives:
+            line = rule_file.line(directive.at.line)[directive.at.column - 1 :]
+            assert " ".join(line.split("#", 1)[0].split()).startswith(directive.text)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=rule_files())
-def test_parse_equals_parse_tree_then_to_ast(text: str) -> None:
-    assert_same_ast(text)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=rule_files())
-def test_analysis_without_value_checks_equals_full_checks(text: str) -> None:
-    assert_same_analysis(text)
+def test_checked_files_build_and_the_stages_compose(text: str) -> None:
+    assert_stages_compose(text)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +176,5 @@ def test_analysis_without_value_checks_equals_full_checks(text: str) -> None:
     sorted(RULES.glob("*.rate")) + sorted(BROKEN.glob("*.rate")),
     ids=lambda p: p.name,
 )
-def test_real_files_parse_and_check_the_same_both_ways(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert_same_ast(text)
-    assert_same_analysis(text)
+def test_real_files_go_through_the_stages_as_through_compile(path: Path) -> None:
+    assert_stages_compose(path.read_text(encoding="utf-8"))
