@@ -34,7 +34,6 @@ from api.graphql.types.ledger import MoneyMovement
 from api.graphql.types.packages import PackageVersion, Published
 from api.services import client_packages, clients, dids, packages, payments, sub_accounts
 
-MAX_SOURCE = 200_000
 MAX_TEXT = 500
 
 PublishResult = Annotated[
@@ -86,8 +85,6 @@ async def publish_package(info: Info, source: str, file_name: str = "<input>") -
     """Compile rule source and store each package in it as a new version."""
     context = info.context
     actor = context.require_role("reseller")
-    if len(source) > MAX_SOURCE or len(file_name) > 200:
-        return invalid("source", f"at most {MAX_SOURCE} characters")
     try:
         result = await packages.publish_package(
             context.services, actor, source, file_name=file_name
