@@ -21,6 +21,7 @@ from api.graphql.mutations import portal_admin
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
+from api.graphql.queries import portal as portal_q
 from api.graphql.queries import reports, viewer
 from api.graphql.scalars import DECIMAL_SCALAR
 
@@ -43,6 +44,7 @@ class Query:
     cdr_report = strawberry.field(resolver=reports.cdr_report)
     profit_report = strawberry.field(resolver=reports.profit_report)
     financial_report = strawberry.field(resolver=reports.financial_report_)
+    my_cdr_report = strawberry.field(resolver=portal_q.my_cdr_report)
 
 
 @strawberry.type
