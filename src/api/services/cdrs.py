@@ -17,12 +17,14 @@ cache is cold); their SQL lives in :mod:`api.store`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.domain.actor import Actor
 from api.domain.errors import InvalidInput, NotFound
+from api.domain.tenants import tenant_username
 from api.services.access import reseller_scope
 from api.services.cdr_batch import ingest_batch
 from api.services.cdr_realtime import rate_fast, rate_one
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_DURATION",
     "RETRIES",
     "get_cdr",
+    "in_namespace",
     "ingest_cdrs",
     "rate_cdr",
     "result_view",
@@ -57,6 +60,7 @@ async def rate_cdr(
     """Rate and store one CDR in its own transaction; the same CDR again returns the first."""
     tenant = reseller_scope(actor, reseller_id)
     validate(cdr, "cdr")
+    cdr = in_namespace(tenant, cdr)
     for attempt in range(RETRIES):
         try:
             fast = await rate_fast(ctx, tenant, cdr)
@@ -99,6 +103,7 @@ async def ingest_cdrs(
     if batch_size < 1:
         raise InvalidInput("batch_size", "must be ≥ 1")
     validate_all(cdrs)
+    cdrs = [in_namespace(tenant, c) for c in cdrs]
     totals = [0, 0, 0, 0, 0]  # rated, unrated, duplicates, sell, cost
     for start in range(0, len(cdrs), batch_size):
         batch = cdrs[start : start + batch_size]
@@ -129,6 +134,14 @@ async def get_cdr(
         if found is None:
             raise NotFound("CDR", f"{source}/{call_id}")
         return result_view(found)
+
+
+def in_namespace(tenant: int, cdr: CdrInput) -> CdrInput:
+    """The CDR naming its line by SIP username: a short name (``line-b``) is taken in the
+    tenant's namespace (``100001_line-b``); a full one is kept (another tenant's line is
+    never matched, its prefix is not the tenant's)."""
+    username = tenant_username(tenant, cdr.sub_account)
+    return cdr if username == cdr.sub_account else replace(cdr, sub_account=username)
 
 
 def validate(cdr: CdrInput, field: str) -> None:

@@ -1,4 +1,6 @@
-"""SIP/IAX sub accounts: usernames unique platform-wide, passwords encrypted at rest."""
+"""SIP/IAX sub accounts: usernames unique platform-wide, each reseller in its own namespace
+(``100001_line-b``, see :func:`api.domain.tenants.tenant_username`), passwords encrypted at
+rest."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput, NotFound
+from api.domain.tenants import USERNAME_LENGTH, tenant_prefix, tenant_username
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.packages import latest_version
@@ -35,15 +38,15 @@ async def create_sub_account(
 ) -> SubAccountCreated:
     """A new line for a client; a strong password is generated when none is given.
 
+    ``username`` is the short name (``line-b``); the line's SIP username is it in the
+    reseller's namespace (``100001_line-b``), so a taken name is always one of the
+    reseller's own lines.
     The password is returned once here (and later only by :func:`reveal_password` to the
     reseller); it is stored encrypted. ``package_id`` links the line to one of the
     reseller's packages (it must be attached to the client for calls to be rated).
     """
     tenant = reseller_scope(actor)
-    if not _USERNAME.fullmatch(username):
-        raise InvalidInput(
-            "username", "3..100 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
+    username = sip_username(tenant, username)
     if password is None:
         password = generate_password()
     elif not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
@@ -71,6 +74,20 @@ async def create_sub_account(
             return SubAccountCreated(_view(row), password)
     except IntegrityError:
         raise AlreadyExists("sub account", username) from None
+
+
+def sip_username(tenant: int, name: str) -> str:
+    """The SIP username of the short name ``name`` of reseller ``tenant`` (a name given
+    with the reseller's own prefix is already one); bad names are :class:`InvalidInput`."""
+    full = tenant_username(tenant, name)
+    short = full[len(tenant_prefix(tenant)) :]
+    longest = USERNAME_LENGTH - len(tenant_prefix(tenant))
+    if len(short) > longest or not _USERNAME.fullmatch(short):
+        raise InvalidInput(
+            "username",
+            f"3..{longest} letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return full
 
 
 async def set_sub_account_package(

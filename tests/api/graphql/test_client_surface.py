@@ -46,7 +46,7 @@ ALLOWED_FIELDS: dict[str, str] = {
     "ClientPackage": "packageId name latestVersion freeMinutesUsed attachedAt",
     "SubAccountConnection": "edges pageInfo",
     "SubAccountEdge": "cursor node",
-    "SubAccount": "id clientId username packageId createdAt",
+    "SubAccount": "id clientId username packageId createdAt shortName",
     "MyDidConnection": "edges pageInfo",
     "MyDidEdge": "cursor node",
     "MyDid": "id number country monthlyPrice setupPrice perMinutePrice",

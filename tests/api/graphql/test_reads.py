@@ -157,7 +157,10 @@ async def test_a_clients_lines_and_dids_page_with_cursors(api: Api) -> None:
         after = lines["pageInfo"]["endCursor"]
         if not lines["pageInfo"]["hasNextPage"]:
             break
-    assert names == ["alice-line", "extra-0", "extra-1", "extra-2", "extra-3"]
+    code = 100_000 + w.a.reseller_id  # SIP usernames in the reseller's namespace
+    assert names == [
+        f"{code}_{n}" for n in ("alice-line", "extra-0", "extra-1", "extra-2", "extra-3")
+    ]
     assert ids == sorted(ids)
     assert [e["node"]["name"] for e in got["packages"]["edges"]] == ["Basic"]
     assert got["packages"]["pageInfo"]["hasNextPage"] is False
