@@ -10,7 +10,6 @@ from api.domain.authorization import Authorization, RefusalReason, decide
 from api.domain.cycles import cycle_start
 from api.domain.free_minutes import current_bundle
 from api.domain.ledger import AccountKind
-from api.domain.tenants import tenant_username
 from api.services.access import reseller_scope
 from api.services.call_lines import client_dids, resolve_lines
 from api.services.context import ServicesContext
@@ -39,7 +38,6 @@ async def authorize(
     for, in whole pulse steps, capped likewise. Reads only; nothing is written.
     """
     tenant = reseller_scope(actor, reseller_id)
-    sub_account = tenant_username(tenant, sub_account)  # a short name is the tenant's
     async with ctx.unit_of_work() as uow:
         lines = await resolve_lines(uow, tenant, [sub_account], lock=False)
         line = lines.get(sub_account)

@@ -17,7 +17,6 @@ cache is cold); their SQL lives in :mod:`api.store`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -102,8 +101,7 @@ async def ingest_cdrs(
     tenant = reseller_scope(actor, reseller_id)
     if batch_size < 1:
         raise InvalidInput("batch_size", "must be ≥ 1")
-    validate_all(cdrs)
-    cdrs = [in_namespace(tenant, c) for c in cdrs]
+    validate_all(cdrs)  # short names are resolved with the lines (``resolve_lines``)
     totals = [0, 0, 0, 0, 0]  # rated, unrated, duplicates, sell, cost
     for start in range(0, len(cdrs), batch_size):
         batch = cdrs[start : start + batch_size]
@@ -139,9 +137,14 @@ async def get_cdr(
 def in_namespace(tenant: int, cdr: CdrInput) -> CdrInput:
     """The CDR naming its line by SIP username: a short name (``line-b``) is taken in the
     tenant's namespace (``100001_line-b``); a full one is kept (another tenant's line is
-    never matched, its prefix is not the tenant's)."""
+    never matched, its prefix is not the tenant's). For the real-time path, whose SQL
+    looks the line up by name; the batch path resolves names with
+    :func:`~api.services.call_lines.resolve_lines`."""
     username = tenant_username(tenant, cdr.sub_account)
-    return cdr if username == cdr.sub_account else replace(cdr, sub_account=username)
+    if username == cdr.sub_account:
+        return cdr
+    c = cdr  # built directly: ``dataclasses.replace`` costs ~4 µs a CDR
+    return CdrInput(c.source, c.call_id, username, c.direction, c.number, c.started_at, c.duration)
 
 
 def validate(cdr: CdrInput, field: str) -> None:
