@@ -59,3 +59,8 @@ def short_name(username: str) -> str:
     """The name the reseller gave: ``username`` without its tenant prefix (``line-b``)."""
     code, sep, rest = username.partition("_")
     return rest if sep and reseller_id_from_code(code) is not None else username
+
+
+def short_name_limit(reseller_id: int) -> int:
+    """The longest short name the reseller may give (its prefix takes the rest)."""
+    return USERNAME_LENGTH - len(tenant_prefix(reseller_id))

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput
-from api.domain.tenants import USERNAME_LENGTH, tenant_prefix, tenant_username
+from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.events import CredentialRevoked
 from api.services.access import reseller_scope
 from api.services.context import ServicesContext
@@ -43,9 +43,8 @@ def portal_username(tenant: int, name: str) -> str:
     with the reseller's own prefix is already one): 3.. letters, digits, ``. _ @ + -``,
     starting with a letter or digit, at most 100 characters with the prefix."""
     full = tenant_username(tenant, name)
-    short = full[len(tenant_prefix(tenant)) :]
-    longest = USERNAME_LENGTH - len(tenant_prefix(tenant))
-    if len(short) > longest or not USERNAME.fullmatch(short):
+    longest = short_name_limit(tenant)
+    if len(short_name(full)) > longest or not USERNAME.fullmatch(short_name(full)):
         raise InvalidInput("username", f"3..{longest} letters, digits, '.', '_', '@', '+' or '-'")
     return full
 

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput, NotFound
-from api.domain.tenants import USERNAME_LENGTH, tenant_prefix, tenant_username
+from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.packages import latest_version
@@ -41,6 +41,7 @@ async def create_sub_account(
     ``username`` is the short name (``line-b``); the line's SIP username is it in the
     reseller's namespace (``100001_line-b``), so a taken name is always one of the
     reseller's own lines.
+
     The password is returned once here (and later only by :func:`reveal_password` to the
     reseller); it is stored encrypted. ``package_id`` links the line to one of the
     reseller's packages (it must be attached to the client for calls to be rated).
@@ -80,9 +81,8 @@ def sip_username(tenant: int, name: str) -> str:
     """The SIP username of the short name ``name`` of reseller ``tenant`` (a name given
     with the reseller's own prefix is already one); bad names are :class:`InvalidInput`."""
     full = tenant_username(tenant, name)
-    short = full[len(tenant_prefix(tenant)) :]
-    longest = USERNAME_LENGTH - len(tenant_prefix(tenant))
-    if len(short) > longest or not _USERNAME.fullmatch(short):
+    longest = short_name_limit(tenant)
+    if len(short_name(full)) > longest or not _USERNAME.fullmatch(short_name(full)):
         raise InvalidInput(
             "username",
             f"3..{longest} letters, digits, '.', '_' or '-', starting with a letter or digit",

@@ -7,9 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.domain.tenants import (
+    USERNAME_LENGTH,
     reseller_code,
     reseller_id_from_code,
     short_name,
+    short_name_limit,
     tenant_prefix,
     tenant_username,
 )
@@ -56,3 +58,8 @@ def test_short_and_full_names_are_one_line(reseller_id: int, name: str) -> None:
     assert full.startswith(tenant_prefix(reseller_id))
     assert tenant_username(reseller_id, full) == full
     assert tenant_username(reseller_id, short_name(full)) == full
+
+
+def test_the_prefix_leaves_room_for_the_short_name() -> None:
+    assert short_name_limit(1) == 100 - len("100001_") == 93
+    assert len(tenant_username(1, "x" * short_name_limit(1))) == USERNAME_LENGTH
