@@ -26,8 +26,10 @@ from graphql import (
     SelectionSetNode,
 )
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from api.domain.actor import Role
+from api.graphql.errors import Forbidden
 
 CLIENT_ROOT_FIELDS: Mapping[str, frozenset[str]] = {
     "query": frozenset({"me", "myClient", "myCdrReport"}),
@@ -56,17 +58,23 @@ def refused_root_fields(document: DocumentNode, operation_name: str | None) -> l
     ]
 
 
-def client_refusal(context: ExecutionContext) -> ExecutionResult | None:
-    """``Forbidden`` when a client's operation selects a root field outside its surface
-    (called by :class:`~api.graphql.hardening.Hardening` before execution)."""
+def guard(context: ExecutionContext) -> None:
+    """Refuse a client's operation that selects a root field outside its surface (called
+    by :class:`~api.graphql.hardening.Hardening` before execution): a query or mutation
+    gets the ``Forbidden`` result; a subscription raises :class:`Forbidden`, since
+    strawberry's subscribe path reports what this hook raises but not a result it sets."""
     actor = getattr(context.context, "actor", None)
     document = context.graphql_document
     if actor is None or actor.role is not Role.CLIENT or document is None:
-        return None
+        return
     refused = refused_root_fields(document, context.operation_name)
     if not refused:
-        return None
-    return ExecutionResult(data=None, errors=[GraphQLError("Forbidden", path=[refused[0]])])
+        return
+    if context.operation_type is OperationType.SUBSCRIPTION:
+        raise Forbidden
+    context.result = ExecutionResult(
+        data=None, errors=[GraphQLError("Forbidden", path=[refused[0]])]
+    )
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:

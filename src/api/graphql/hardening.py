@@ -28,7 +28,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
-from api.graphql.client_surface import client_refusal
+from api.graphql import client_surface
 from api.graphql.errors import should_mask
 
 MAX_DEPTH = 6  # clients.edges.node.cdrs.edges.node (rule.kind beyond it is refused)
@@ -109,7 +109,7 @@ class Hardening(MaskErrors):
                 errors=[GraphQLError("Only subscriptions are served over the websocket")],
             )
         else:
-            context.result = client_refusal(context)  # a client outside its portal fields
+            client_surface.guard(context)  # a client session outside its portal fields
         yield
 
     def _process_result(self, result: object) -> None:

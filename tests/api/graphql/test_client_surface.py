@@ -10,9 +10,11 @@ opened to clients, therefore fails here until someone decides it on purpose.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 
 import pytest
 from graphql import (
+    ExecutionResult,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -24,6 +26,8 @@ from graphql import (
     parse,
 )
 
+from api.domain.actor import Actor
+from api.graphql import client_surface
 from api.graphql.client_surface import CLIENT_ROOT_FIELDS, refused_root_fields
 from api.graphql.schema import build_schema
 from tests.api.graphql.conftest import Api
@@ -242,3 +246,19 @@ async def test_my_cdr_report_has_the_calls_without_cost(api: Api) -> None:
     assert [r["sell"] for r in got["rows"]] == [{"amount": "0.006"}] * 2
     body = await api.post(query, w.a.reseller)
     assert body["errors"][0]["message"] == "Forbidden"
+
+
+async def test_a_subscription_outside_the_surface_is_refused_before_it_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every subscription is a client's today; one that were not (``lowBalance`` taken off
+    the list here) is refused over the websocket before its resolver runs."""
+    subscriptions = frozenset({"balanceChanged", "suspensionChanged"})
+    monkeypatch.setitem(client_surface.CLIENT_ROOT_FIELDS, "subscription", subscriptions)
+    connection = SimpleNamespace(actor=Actor.client(1, 2), websocket=True)  # as on_ws_connect
+    stream = await build_schema().subscribe(
+        "subscription { lowBalance { clientId } }", context_value=connection
+    )
+    assert not isinstance(stream, ExecutionResult)
+    results = [r async for r in stream]
+    assert [[e.message for e in r.errors or ()] for r in results] == [["Forbidden"]]
