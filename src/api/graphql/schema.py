@@ -24,6 +24,7 @@ from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
 from api.graphql.queries import paypal as paypal_q
+from api.graphql.queries import portal as portal_q
 from api.graphql.queries import reports, viewer
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR, DECIMAL_SCALAR
 
@@ -48,6 +49,7 @@ class Query:
     financial_report = strawberry.field(resolver=reports.financial_report_)
     paypal_settings = strawberry.field(resolver=paypal_q.paypal_settings_)
     paypal_ipn_messages = strawberry.field(resolver=paypal_q.paypal_ipn_messages)
+    my_cdr_report = strawberry.field(resolver=portal_q.my_cdr_report)
 
 
 @strawberry.type

@@ -1,4 +1,6 @@
-"""SIP/IAX sub accounts: usernames unique platform-wide, passwords encrypted at rest."""
+"""SIP/IAX sub accounts: usernames unique platform-wide, each reseller in its own namespace
+(``100001_line-b``, see :func:`api.domain.tenants.tenant_username`), passwords encrypted at
+rest."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput, NotFound
+from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.packages import latest_version
@@ -35,15 +38,16 @@ async def create_sub_account(
 ) -> SubAccountCreated:
     """A new line for a client; a strong password is generated when none is given.
 
+    ``username`` is the short name (``line-b``); the line's SIP username is it in the
+    reseller's namespace (``100001_line-b``), so a taken name is always one of the
+    reseller's own lines.
+
     The password is returned once here (and later only by :func:`reveal_password` to the
     reseller); it is stored encrypted. ``package_id`` links the line to one of the
     packages attached to the client (another package is :class:`InvalidInput`).
     """
     tenant = reseller_scope(actor)
-    if not _USERNAME.fullmatch(username):
-        raise InvalidInput(
-            "username", "3..100 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
+    username = sip_username(tenant, username)
     password = _password(password)
     try:
         async with ctx.unit_of_work() as uow:
@@ -68,6 +72,19 @@ async def create_sub_account(
             return SubAccountCreated(_view(row), password)
     except IntegrityError:
         raise AlreadyExists("sub account", username) from None
+
+
+def sip_username(tenant: int, name: str) -> str:
+    """The SIP username of the short name ``name`` of reseller ``tenant`` (a name given
+    with the reseller's own prefix is already one); bad names are :class:`InvalidInput`."""
+    full = tenant_username(tenant, name)
+    longest = short_name_limit(tenant)
+    if len(short_name(full)) > longest or not _USERNAME.fullmatch(short_name(full)):
+        raise InvalidInput(
+            "username",
+            f"3..{longest} letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return full
 
 
 async def set_sub_account_package(
