@@ -171,8 +171,9 @@ async def _postgres_guarded(
         known = (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
         reseller = (str(call.currency), int(call.default_threshold))
         changes = balance_rules(
-            tenant, reseller, [known], {client_id: expected}, now, events.append
-        )
+            tenant, reseller, [known], {client_id: (int(call.balance), expected)}, now,
+            events.append,
+        )  # fmt: skip
         new_flags = (changes[0][0], changes[0][1]) if changes else None
         client_guard = (
             int(call.balance), str(call.balance_type), call.own_threshold,
@@ -217,7 +218,10 @@ async def _postgres_locked(
     if accounts is not None and sell and client_id is not None and balance is not None:
         reseller = (str(call.currency), int(call.default_threshold))
         flags = await raw.client_flags([client_id])
-        changes = balance_rules(tenant, reseller, flags, {client_id: balance}, now, events.append)
+        previous = balance - deltas.get(_client_account(accounts) or 0, 0)
+        changes = balance_rules(
+            tenant, reseller, flags, {client_id: (previous, balance)}, now, events.append
+        )
         await raw.set_client_flags(changes)
     await tx.commit()
     return row_view(cdr_id, row)
@@ -255,8 +259,9 @@ async def _sqlite(
             reseller = (str(call.currency), int(call.default_threshold))
             known = (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
             changes = balance_rules(
-                tenant, reseller, [known], {client_id: expected}, now, events.append
-            )
+                tenant, reseller, [known], {client_id: (int(call.balance), expected)}, now,
+                events.append,
+            )  # fmt: skip
     work = SqliteCallWrite(
         tenant, client_id, _description(cdr), tx.when(now), row, deltas, call.client_account,
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
@@ -320,9 +325,11 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
             if postgres
             else (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
         )
+        previous = balance - deltas.get(client_account or 0, 0)
         await apply_balance_rules(
-            uow, raw, tenant, {client_id: balance}, now, known=known, reseller=reseller
-        )
+            uow, raw, tenant, {client_id: (previous, balance)}, now, known=known,
+            reseller=reseller,
+        )  # fmt: skip
     return row_view(cdr_id, row)
 
 

@@ -118,6 +118,7 @@ async def _post(
                 tenant,
                 client_id,
                 balance,
+                previous=balance - amount if kind is TransactionKind.PAYMENT else balance + amount,
                 currency=reseller.currency,
                 default_threshold=reseller.low_balance_threshold,
                 at=now,
