@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulsebill.db"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_SECRET_FILE = ".pulsebill-secret"  # noqa: S105 (a file name)
 
 
@@ -28,6 +29,7 @@ class Settings:
     dev: bool = False
     max_body_bytes: int = 1_000_000
     max_call_seconds: int = 4 * 3600
+    public_url: str = DEFAULT_PUBLIC_URL
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -38,7 +40,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
         """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
-        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV`` and ``PULSEBILL_MAX_BODY_BYTES``."""
+        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES`` and
+        ``PULSEBILL_PUBLIC_URL`` (the base of links in e-mails, default
+        ``http://127.0.0.1:8000``)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -47,6 +51,7 @@ class Settings:
             secret_key=env.get("PULSEBILL_SECRET_KEY") or _local_secret(),
             dev=dev or env.get("PULSEBILL_DEV", "") in {"1", "true", "yes"},
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
+            public_url=(env.get("PULSEBILL_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         )
 
 

@@ -16,7 +16,9 @@ it wrote nothing, and the CDR is rated again in an explicit transaction that loc
 attachment with its read (``BEGIN``, read, write, flags, ``COMMIT``). A stored twin is
 found by the CDR insert (a unique violation undoes the whole statement).
 SQLite: ``BEGIN IMMEDIATE`` and the read in one hop to the connection's thread, every
-write and ``COMMIT`` in a second one. Events are published after the commit only.
+write and ``COMMIT`` in a second one. Events are published after the commit only. A call
+that crosses the client's low-balance threshold is left to :func:`rate_one` (nothing
+written on the fast path), whose unit of work queues the e-mail in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.domain.call_postings import call_transaction
 from api.domain.errors import NotFound
 from api.domain.ledger import TenantAccounts
-from api.events import Event
+from api.events import Event, LowBalance
 from api.services.call_lines import Line
 from api.services.call_rating import (
     NO_DECK,
@@ -174,6 +176,8 @@ async def _postgres_guarded(
             tenant, reseller, [known], {client_id: (int(call.balance), expected)}, now,
             events.append,
         )  # fmt: skip
+        if _alerts(events):
+            return None  # the unit of work queues the low-balance e-mail with the call
         new_flags = (changes[0][0], changes[0][1]) if changes else None
         client_guard = (
             int(call.balance), str(call.balance_type), call.own_threshold,
@@ -222,6 +226,8 @@ async def _postgres_locked(
         changes = balance_rules(
             tenant, reseller, flags, {client_id: (previous, balance)}, now, events.append
         )
+        if _alerts(events):
+            return None  # rolled back: the unit of work queues the low-balance e-mail
         await raw.set_client_flags(changes)
     await tx.commit()
     return row_view(cdr_id, row)
@@ -262,6 +268,8 @@ async def _sqlite(
                 tenant, reseller, [known], {client_id: (int(call.balance), expected)}, now,
                 events.append,
             )  # fmt: skip
+            if _alerts(events):
+                return None  # rolled back: the unit of work queues the low-balance e-mail
     work = SqliteCallWrite(
         tenant, client_id, _description(cdr), tx.when(now), row, deltas, call.client_account,
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
@@ -365,6 +373,12 @@ def _changed_bundles(rater: CallRater) -> list[tuple[int, date, int]]:
 
 def _description(cdr: CdrInput) -> str:
     return f"call {cdr.source}/{cdr.call_id}"[:500]
+
+
+def _alerts(events: list[Event]) -> bool:
+    """A low-balance crossing: its e-mail must be queued in the call's transaction, which
+    the unit of work of :func:`rate_one` does (a rare case, so the fast paths yield)."""
+    return any(isinstance(e, LowBalance) for e in events)
 
 
 def _client_account(accounts: Accounts | None) -> int | None:
