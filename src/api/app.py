@@ -27,6 +27,7 @@ from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_limits import BodySizeLimit
+from api.mail.service import start_mail_sender
 from api.report_routes import report_mount
 from api.services.context import Clock, build_context, utc_now
 from api.settings import Settings
@@ -65,9 +66,11 @@ def create_app(
         app.state.sessionmaker = sessionmaker  # read by the CSV report endpoints
         if on_ready is not None:
             on_ready(state)
+        mail = start_mail_sender(services, settings.smtp)
         try:
             yield
         finally:
+            await mail.stop()
             dispose_sync_reader(db)  # the inline SQLite readers of request reads, if any
             if own_engine:
                 await db.dispose()

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "api.commands.reseller",
     "api.commands.bill",
     "api.commands.rate",
+    "api.commands.send_mail",
 )
 
 

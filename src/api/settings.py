@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.mail.config import SmtpConfig, smtp_from_env
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulsebill.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_SECRET_FILE = ".pulsebill-secret"  # noqa: S105 (a file name)
@@ -30,6 +32,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_call_seconds: int = 4 * 3600
     public_url: str = DEFAULT_PUBLIC_URL
+    smtp: SmtpConfig | None = None  # None: e-mails stay queued (a warning at start)
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -42,7 +45,7 @@ class Settings:
         """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
         ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES`` and
         ``PULSEBILL_PUBLIC_URL`` (the base of links in e-mails, default
-        ``http://127.0.0.1:8000``)."""
+        ``http://127.0.0.1:8000``); SMTP from ``PULSEBILL_SMTP_*`` (:mod:`api.mail.config`)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -52,6 +55,7 @@ class Settings:
             dev=dev or env.get("PULSEBILL_DEV", "") in {"1", "true", "yes"},
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
             public_url=(env.get("PULSEBILL_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            smtp=smtp_from_env(env),
         )
 
 

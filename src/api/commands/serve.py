@@ -4,8 +4,10 @@ uvicorn (one worker; uvloop and httptools, access log off unless asked for)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
+from api.mail.config import SmtpConfigError
 from api.settings import Settings
 
 
@@ -26,7 +28,11 @@ def run(args: argparse.Namespace) -> int:
 
     from api.app import create_app, tune_gc
 
-    settings = Settings.from_env(dev=args.dev)
+    try:
+        settings = Settings.from_env(dev=args.dev)
+    except SmtpConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     app = create_app(settings)
     tune_gc()
     uvicorn.run(
