@@ -22,6 +22,7 @@ from api.auth.api_tokens import verify_api_token
 from api.auth.authenticate import Authenticator
 from api.auth.passwords import Passwords
 from api.auth.portal import PortalAuth
+from api.branding_routes import branding_routes
 from api.events import EventBus
 from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
@@ -82,6 +83,7 @@ def create_app(
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             report_mount("/reports"),
+            *branding_routes(),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

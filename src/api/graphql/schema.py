@@ -14,9 +14,11 @@ from api.graphql import subscriptions as subs
 from api.graphql.errors import log_unexpected
 from api.graphql.executor import PlainFieldExecutor
 from api.graphql.mutations import billing as billing_m
+from api.graphql.mutations import branding as branding_m
 from api.graphql.mutations import calls as calls_m
 from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
+from api.graphql.mutations import password_reset as reset_m
 from api.graphql.mutations import portal_admin
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
@@ -43,6 +45,8 @@ class Query:
     cdr_report = strawberry.field(resolver=reports.cdr_report)
     profit_report = strawberry.field(resolver=reports.profit_report)
     financial_report = strawberry.field(resolver=reports.financial_report_)
+    portal_settings = strawberry.field(resolver=branding_m.portal_settings)
+    portal_settings_preview = strawberry.field(resolver=branding_m.portal_settings_preview)
 
 
 @strawberry.type
@@ -67,6 +71,11 @@ class Mutation:
     add_dids = strawberry.mutation(resolver=op.add_dids)
     create_reseller = strawberry.mutation(resolver=op.create_reseller)
     run_billing = strawberry.mutation(resolver=billing_m.run_billing)
+    request_password_reset = strawberry.mutation(resolver=reset_m.request_password_reset)
+    reset_password = strawberry.mutation(resolver=reset_m.reset_password)
+    update_portal_settings = strawberry.mutation(resolver=branding_m.update_portal_settings)
+    upload_branding_image = strawberry.mutation(resolver=branding_m.upload_branding_image)
+    delete_branding_image = strawberry.mutation(resolver=branding_m.delete_branding_image)
 
 
 @strawberry.type

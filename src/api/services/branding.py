@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from api.auth.clock import aware
 from api.domain.actor import Actor
 from api.domain.branding import (
     PortalSettings,
@@ -111,8 +112,8 @@ async def update_settings(
             raise Conflict("the settings changed since they were read; read them again")
         settings = apply_changes(current, changes)
         await _check_package(uow, tenant, settings)
-        if updated is not None and now <= updated:  # versions only move forward
-            raise Conflict("the settings changed since they were read; read them again")
+        if updated is not None and now <= aware(updated):  # versions only move forward
+            now = aware(updated) + timedelta(microseconds=1)
         saved = await repo.save(
             tenant, settings.to_document(), now, expected=updated, exists=updated is not None
         )
@@ -172,9 +173,9 @@ async def public_image(ctx: ServicesContext, tenant: int, kind: ImageKind) -> Im
         if not shows_images(effective(settings)):
             return None
         row = await PortalSettingsRepository(uow.session).image(tenant, kind.value)
-    if row is None:
-        return None
-    return ImageFile(row.content_type, bytes(row.data), f'"{row.sha256}"')
+        if row is None:
+            return None
+        return ImageFile(row.content_type, bytes(row.data), f'"{row.sha256}"')
 
 
 def _same_version(stored: datetime | None, expected: datetime | None) -> bool:

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.auth.rate_limit import RateLimit
 from api.events import Event, EventBus
 from api.services.secrets import PasswordCipher
 from api.settings import Settings
@@ -64,6 +65,7 @@ class ServicesContext:
     clock: Clock = utc_now
     max_call_seconds: int = 4 * 3600
     public_url: str = "http://127.0.0.1:8000"  # the platform's base URL (portal links)
+    reset_requests: RateLimit = field(default_factory=lambda: RateLimit(10, 900.0))
     packages: LruCache[int, CompiledPackage] = field(default_factory=lambda: LruCache(512))
     decks: LruCache[str, Deck] = field(default_factory=lambda: LruCache(4))
 
