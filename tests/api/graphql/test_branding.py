@@ -257,3 +257,31 @@ async def test_tenants_never_see_or_use_each_others_settings(api: Api) -> None:
     assert forbidden["errors"][0]["message"] == "Forbidden"
     upload = await api.post(UPLOAD, session, k="LOGO", d=b64(png()))
     assert upload["errors"][0]["message"] == "Forbidden"
+
+
+SIP = """query($s: Int!) {
+  sipPassword(subAccountId: $s) { __typename ... on SipPassword { password } }
+}"""
+SHOW = """mutation($v: DateTime, $on: Boolean!) {
+  updatePortalSettings(input: {showSipPasswords: $on}, expectedUpdatedAt: $v) {
+    ... on PortalSettings { updatedAt }
+  }
+}"""
+
+
+async def test_a_client_reads_its_own_sip_passwords_only_when_shown(api: Api) -> None:
+    from tests.api.graphql.helpers import SUB_ACCOUNT, world
+
+    w = await world(api)
+    own = (await api.data(SIP, w.a.reseller, s=w.a_sub))["sipPassword"]["password"]
+    assert (await api.data(SIP, w.portal, s=w.a_sub))["sipPassword"] == {"__typename": "NotFound"}
+    shown = await api.data(SHOW, w.a.reseller, v=None, on=True)
+    version = shown["updatePortalSettings"]["updatedAt"]
+    got = (await api.data(SIP, w.portal, s=w.a_sub))["sipPassword"]
+    assert got == {"__typename": "SipPassword", "password": own}  # decrypted as for the reseller
+    other_line = await api.data(SUB_ACCOUNT, w.a.reseller, c=w.a_other, u="carol-line")
+    other = other_line["createSubAccount"]["subAccount"]["id"]
+    assert (await api.data(SIP, w.portal, s=other))["sipPassword"]["__typename"] == "NotFound"
+    assert (await api.data(SIP, w.portal, s=w.b_sub))["sipPassword"]["__typename"] == "NotFound"
+    await api.data(SHOW, w.a.reseller, v=version, on=False)
+    assert (await api.data(SIP, w.portal, s=w.a_sub))["sipPassword"]["__typename"] == "NotFound"
