@@ -32,7 +32,7 @@ from api.domain.actor import Role
 from api.graphql.errors import Forbidden
 
 CLIENT_ROOT_FIELDS: Mapping[str, frozenset[str]] = {
-    "query": frozenset({"me", "myClient", "myCdrReport"}),
+    "query": frozenset({"me", "myClient", "myCdrReport", "sipPassword"}),
     "mutation": frozenset({"login", "logout"}),
     "subscription": frozenset({"balanceChanged", "lowBalance", "suspensionChanged"}),
 }

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from api.domain.actor import Actor
-from api.domain.errors import AlreadyExists, InvalidInput, NotFound
+from api.domain.actor import Actor, Role
+from api.domain.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
@@ -118,7 +118,20 @@ async def set_sub_account_password(
 
 
 async def reveal_password(ctx: ServicesContext, actor: Actor, sub_account_id: int) -> str:
-    """The line's SIP password, for its reseller only (never logged)."""
+    """The line's SIP password (never logged): for its reseller; for its own client only
+    while the reseller's portal shows SIP passwords (``show_sip_passwords``)."""
+    if actor.role is Role.CLIENT:
+        from api.services.branding import settings_of
+
+        tenant = tenant_of(actor)
+        async with ctx.read() as uow:
+            settings, _ = await settings_of(uow, tenant)
+            if not settings.show_sip_passwords:
+                raise PermissionDenied("this portal does not show SIP passwords to clients")
+            row = await _load(uow, tenant, sub_account_id)
+            if row.client_id != actor.client_id:
+                raise NotFound("sub account", sub_account_id)
+            return ctx.cipher.decrypt(row.password_encrypted)
     tenant = reseller_scope(actor)
     async with ctx.unit_of_work() as uow:
         row = await _load(uow, tenant, sub_account_id)

@@ -34,7 +34,7 @@ from tests.api.graphql.conftest import Api
 from tests.api.graphql.helpers import cdr, world
 
 ALLOWED_FIELDS: dict[str, str] = {
-    "Query": "me myClient myCdrReport",
+    "Query": "me myClient myCdrReport sipPassword",
     "Mutation": "login logout",
     "Subscription": "balanceChanged lowBalance suspensionChanged",
     "Viewer": "role resellerId clientId",
@@ -81,6 +81,8 @@ ALLOWED_FIELDS: dict[str, str] = {
     "BalanceChangedEvent": "clientId balance at",
     "LowBalanceEvent": "clientId balance threshold at",
     "SuspensionChangedEvent": "clientId suspended at",
+    "SipPassword": "subAccountId password",
+    "NotFound": "message what",
 }
 ALLOWED = frozenset(f"{t}.{f}" for t, fields in ALLOWED_FIELDS.items() for f in fields.split())
 """Every field a client may read. Nothing here reveals what the reseller pays."""
