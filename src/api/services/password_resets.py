@@ -59,8 +59,9 @@ class TooManyRequests(ServiceError):
 async def request_reset(
     ctx: ServicesContext, reseller_code: str, login: str, *, address: str
 ) -> None:
-    """Send a reset link to the client named ``login`` (portal username, short or full, or
-    e-mail) of the reseller with ``reseller_code``, if there is one; the same outcome when there is none.
+    """Send a reset link to the client named ``login`` (portal username, short or full,
+    or e-mail) of the reseller with ``reseller_code``, if there is one; the same outcome
+    when there is none.
     :class:`PermissionDenied` when that reseller does not allow resets;
     :class:`TooManyRequests` past 10 requests in 15 minutes from ``address``."""
     login = login.strip()

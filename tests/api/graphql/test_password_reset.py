@@ -63,13 +63,18 @@ def _code(tenant: Tenant) -> str:
     return str(100_000 + tenant.reseller_id)
 
 
+def _alice(tenant: Tenant) -> str:
+    """Alice's portal login in her reseller's namespace."""
+    return f"{_code(tenant)}_alice"
+
+
 async def test_reset_by_email_link_sets_the_password_once_and_ends_sessions(
     api: Api, smtp: tuple[Collector, int]
 ) -> None:
     collector, port = smtp
     tenant = await seed(api)
     await _client(api, tenant)
-    session = (await api.data(LOGIN, u=f"{_code(tenant)}_alice", p=OLD))["login"]["token"]
+    session = (await api.data(LOGIN, u=_alice(tenant), p=OLD))["login"]["token"]
     asked = (await api.data(REQUEST, r=_code(tenant), l="ALICE@example.com"))[
         "requestPasswordReset"
     ]
@@ -87,12 +92,16 @@ async def test_reset_by_email_link_sets_the_password_once_and_ends_sessions(
     done = (await api.data(RESET, t=token, p=NEW))["resetPassword"]
     assert done == {"__typename": "PasswordResetDone", "sessionsEnded": 1}
     assert await api.data(ME, session) == {"me": None}  # the old session is over
-    assert (await api.data(LOGIN, u=f"{_code(tenant)}_alice", p=OLD))["login"]["__typename"] == "LoginFailed"
-    assert (await api.data(LOGIN, u=f"{_code(tenant)}_alice", p=NEW))["login"]["__typename"] == "PortalSession"
+    assert (await api.data(LOGIN, u=_alice(tenant), p=OLD))["login"]["__typename"] == "LoginFailed"
+    assert (await api.data(LOGIN, u=_alice(tenant), p=NEW))["login"][
+        "__typename"
+    ] == "PortalSession"
     again = (await api.data(RESET, t=token, p="An0ther-g00d-one"))["resetPassword"]
     assert again["__typename"] == "InvalidInput"
     assert again["errors"][0]["field"] == "token"
-    assert (await api.data(LOGIN, u=f"{_code(tenant)}_alice", p=NEW))["login"]["__typename"] == "PortalSession"
+    assert (await api.data(LOGIN, u=_alice(tenant), p=NEW))["login"][
+        "__typename"
+    ] == "PortalSession"
     assert await _deliver(api, port) == 1  # the "done" e-mail
     assert collector.messages[1].subject == "Your password was changed"
     assert collector.messages[1].rcpt_tos == ["alice@example.com"]
