@@ -27,12 +27,14 @@ from api.auth.authenticate import Authenticator
 from api.auth.passwords import Passwords
 from api.auth.portal import PortalAuth
 from api.billing_schedule import DailyBilling, running
+from api.branding_routes import branding_routes
 from api.events import EventBus
 from api.graphql.reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_errors import ErrorBoundary
 from api.http_limits import BodySizeLimit
+from api.mail.service import start_mail_sender
 from api.payments.ipn import ipn_route
 from api.payments.worker import PaypalVerifier
 from api.report_routes import report_mount
@@ -76,6 +78,7 @@ def create_app(
         retries = paypal.start(settings.paypal_worker_seconds)
         if on_ready is not None:
             on_ready(state)
+        mail = start_mail_sender(services, settings.smtp)
         try:
             async with AsyncExitStack() as stack:
                 if settings.daily_billing:
@@ -83,6 +86,7 @@ def create_app(
                 yield
         finally:
             await paypal.stop(retries)
+            await mail.stop()
             dispose_sync_reader(db)  # the inline SQLite readers of request reads, if any
             if own_engine:
                 await db.dispose()
@@ -95,6 +99,7 @@ def create_app(
             WebSocketRoute("/graphql", view),
             report_mount("/reports"),
             ipn_route(),
+            *branding_routes(),
         ],
         middleware=[
             Middleware(ErrorBoundary),

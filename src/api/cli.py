@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "api.commands.bill",
     "api.commands.rate",
     "api.commands.paypal_verify",
+    "api.commands.send_mail",
 )
 
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.mail.config import SmtpConfig, smtp_from_env
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulsebill.db"
 DEFAULT_SECRET_FILE = ".pulsebill-secret"  # noqa: S105 (a file name)
 
@@ -31,7 +33,14 @@ class Settings:
     daily_billing: bool = False
     paypal_verify_url: str = ""  # overrides PayPal's live and sandbox URLs (tests)
     paypal_worker_seconds: float = 0  # > 0: the server retries IPN verifications this often
-    public_url: str = ""  # how PayPal reaches this server (the IPN URL shown to resellers)
+    public_url: str = ""  # the platform's public base URL ("": http://HOST:PORT, see links_base)
+    smtp: SmtpConfig | None = None  # None: e-mails stay queued (a warning at start)
+
+    @property
+    def links_base(self) -> str:
+        """The base of the links the platform writes (e-mails, portal, images):
+        ``PULSEBILL_PUBLIC_URL``, else where this server listens."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -45,7 +54,9 @@ class Settings:
         ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES``,
         ``PULSEBILL_DAILY_BILLING`` (on unless ``0``, ``false`` or ``no``: the server bills
         each day itself), ``PULSEBILL_PAYPAL_VERIFY_URL``,
-        ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30) and ``PULSEBILL_PUBLIC_URL``."""
+        ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30), ``PULSEBILL_PUBLIC_URL`` (the
+        base of links in e-mails and of the IPN URL); SMTP from ``PULSEBILL_SMTP_*``
+        (:mod:`api.mail.config`)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -59,6 +70,7 @@ class Settings:
             paypal_verify_url=env.get("PULSEBILL_PAYPAL_VERIFY_URL", ""),
             paypal_worker_seconds=float(env.get("PULSEBILL_PAYPAL_WORKER_SECONDS", "30")),
             public_url=env.get("PULSEBILL_PUBLIC_URL", "").rstrip("/"),
+            smtp=smtp_from_env(env),
         )
 
 

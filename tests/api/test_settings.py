@@ -69,3 +69,55 @@ def test_local_secret_is_created_once_private(tmp_path: Path) -> None:
 )
 def test_urls_get_async_drivers(url: str, normalized: str) -> None:
     assert normalize_url(url) == normalized
+
+
+def test_smtp_from_a_url_or_from_parts_and_never_the_password_in_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "PULSEBILL_SECRET_KEY": "k",
+            "PULSEBILL_SMTP_URL": "smtp+starttls://u%40x:p%2Fw@mail.test:2525?from=b@acme.test",
+            "PULSEBILL_PUBLIC_URL": "https://bill.example.com/",
+        }
+    )
+    smtp = settings.smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.username, smtp.password) == (
+        "mail.test", 2525, "u@x", "p/w",
+    )  # fmt: skip
+    assert (smtp.security.value, smtp.sender) == ("starttls", "b@acme.test")
+    assert "p/w" not in repr(smtp)
+    assert settings.public_url == "https://bill.example.com"
+    parts = Settings.from_env(
+        {
+            "PULSEBILL_SECRET_KEY": "k",
+            "PULSEBILL_SMTP_HOST": "relay",
+            "PULSEBILL_SMTP_SECURITY": "tls",
+            "PULSEBILL_SMTP_FROM": "b@acme.test",
+        }
+    ).smtp
+    assert parts is not None
+    assert (parts.host, parts.port, parts.security.value) == ("relay", 465, "tls")
+    assert Settings.from_env({"PULSEBILL_SECRET_KEY": "k"}).smtp is None
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"PULSEBILL_SMTP_HOST": "relay"}, "PULSEBILL_SMTP_FROM"),
+        ({"PULSEBILL_SMTP_URL": "smtp://relay:x?from=a@b"}, "port is not a number"),
+        (
+            {
+                "PULSEBILL_SMTP_HOST": "r",
+                "PULSEBILL_SMTP_FROM": "a@b",
+                "PULSEBILL_SMTP_SECURITY": "ssl",
+            },
+            "none, starttls or tls",
+        ),
+        ({"PULSEBILL_MAIL_MAX_ATTEMPTS": "0"}, "at least 1"),
+    ],
+)
+def test_wrong_smtp_settings_name_the_variable(env: dict[str, str], says: str) -> None:
+    from api.mail.config import SmtpConfigError
+
+    with pytest.raises(SmtpConfigError, match=says):
+        Settings.from_env({"PULSEBILL_SECRET_KEY": "k", **env})

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 from dataclasses import replace
 from typing import Any
 
+from api.mail.config import SmtpConfigError
 from api.settings import Settings
 
 
@@ -34,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
 
     from api.app import create_app, tune_gc
 
-    settings = Settings.from_env(dev=args.dev)
+    try:
+        settings = Settings.from_env(dev=args.dev)
+    except SmtpConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.no_daily_billing:
         settings = replace(settings, daily_billing=False)
     app = create_app(settings)

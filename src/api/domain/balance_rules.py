@@ -24,13 +24,24 @@ class LowBalanceTransition:
     alert: bool
 
 
-def low_balance_transition(balance: int, threshold: int, alerted: bool) -> LowBalanceTransition:
-    """One alert per downward crossing of ``threshold``; re-armed at or above it again."""
-    below = balance < threshold
-    if below and not alerted:
-        return LowBalanceTransition(alerted=True, alert=True)
-    if not below and alerted:
+def crossed_down(previous: int, balance: int, threshold: int) -> bool:
+    """A downward crossing: the balance was at or above ``threshold`` and is now below it."""
+    return balance < threshold <= previous
+
+
+def low_balance_transition(
+    previous: int, balance: int, threshold: int, alerted: bool
+) -> LowBalanceTransition:
+    """One alert per downward crossing of ``threshold`` (from ``previous`` to ``balance``),
+    never on a rise (a payment that leaves a balance still below the threshold) nor on a
+    fall that was already below it; the flag is re-armed at or above the threshold.
+
+    The one rule behind both the ``lowBalance`` event and the low-balance e-mail.
+    """
+    if balance >= threshold:
         return LowBalanceTransition(alerted=False, alert=False)
+    if crossed_down(previous, balance, threshold) and not alerted:
+        return LowBalanceTransition(alerted=True, alert=True)
     return LowBalanceTransition(alerted=alerted, alert=False)
 
 
@@ -49,12 +60,13 @@ def flags_after(
     balance: int,
     threshold: int,
     *,
+    previous: int,
     suspended: bool,
     low_balance_alerted: bool,
 ) -> ClientFlags:
-    """Suspension and low-balance flags for ``balance``."""
+    """Suspension and low-balance flags for ``balance`` (reached from ``previous``)."""
     now_suspended = is_suspended(balance_type, balance)
-    low = low_balance_transition(balance, threshold, low_balance_alerted)
+    low = low_balance_transition(previous, balance, threshold, low_balance_alerted)
     return ClientFlags(
         suspended=now_suspended,
         low_balance_alerted=low.alerted,

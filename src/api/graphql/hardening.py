@@ -28,6 +28,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
+from api.graphql import client_surface
 from api.graphql.errors import should_mask
 
 MAX_DEPTH = 6  # clients.edges.node.cdrs.edges.node (rule.kind beyond it is refused)
@@ -61,6 +62,7 @@ class Hardening(MaskErrors):
       parser cache hands out the same ``DocumentNode`` for the same text, and each entry
       keeps its document and schema alive, so their ids are not reused while it is cached;
     - only subscriptions over the websocket, and subscriptions only there (the view);
+    - a client session only on its portal root fields (:mod:`api.graphql.client_surface`);
     - unexpected errors masked (``MaskErrors``; its result check, a runtime ``Protocol``
       ``isinstance``, replaced by an attribute read).
     """
@@ -106,6 +108,8 @@ class Hardening(MaskErrors):
                 data=None,
                 errors=[GraphQLError("Only subscriptions are served over the websocket")],
             )
+        else:
+            client_surface.guard(context)  # a client session outside its portal fields
         yield
 
     def _process_result(self, result: object) -> None:

@@ -15,15 +15,18 @@ from api.graphql import subscriptions as subs
 from api.graphql.errors import any_unavailable, log_unexpected, mark_bad_input
 from api.graphql.executor import PlainFieldExecutor
 from api.graphql.mutations import billing as billing_m
+from api.graphql.mutations import branding as branding_m
 from api.graphql.mutations import calls as calls_m
 from api.graphql.mutations import did_ops, portal_admin, reseller_settings, sub_accounts
 from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
+from api.graphql.mutations import password_reset as reset_m
 from api.graphql.mutations import paypal as paypal_m
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
 from api.graphql.queries import paypal as paypal_q
+from api.graphql.queries import portal as portal_q
 from api.graphql.queries import reports, viewer
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR, DECIMAL_SCALAR
 
@@ -48,6 +51,9 @@ class Query:
     financial_report = strawberry.field(resolver=reports.financial_report_)
     paypal_settings = strawberry.field(resolver=paypal_q.paypal_settings_)
     paypal_ipn_messages = strawberry.field(resolver=paypal_q.paypal_ipn_messages)
+    my_cdr_report = strawberry.field(resolver=portal_q.my_cdr_report)
+    portal_settings = strawberry.field(resolver=branding_m.portal_settings)
+    portal_settings_preview = strawberry.field(resolver=branding_m.portal_settings_preview)
 
 
 @strawberry.type
@@ -82,6 +88,11 @@ class Mutation:
     update_reseller_settings = strawberry.mutation(
         resolver=reseller_settings.update_reseller_settings
     )
+    request_password_reset = strawberry.mutation(resolver=reset_m.request_password_reset)
+    reset_password = strawberry.mutation(resolver=reset_m.reset_password)
+    update_portal_settings = strawberry.mutation(resolver=branding_m.update_portal_settings)
+    upload_branding_image = strawberry.mutation(resolver=branding_m.upload_branding_image)
+    delete_branding_image = strawberry.mutation(resolver=branding_m.delete_branding_image)
 
 
 @strawberry.type

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from api.domain.authorization import RefusalReason
+from api.domain.tenants import tenant_username
 from api.store.call_lines import CallLineRepository
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
@@ -37,21 +38,24 @@ class Line:
 async def resolve_lines(
     uow: UnitOfWork, tenant: int, usernames: Iterable[str], *, lock: bool = True
 ) -> dict[str, Line]:
-    """Username → :class:`Line` for the tenant's live sub accounts among ``usernames``.
+    """Name → :class:`Line` for the tenant's live sub accounts among ``usernames``, each
+    a SIP username or a short name in the tenant's namespace (``line-b`` and
+    ``100001_line-b`` are the same line of reseller 1; see
+    :func:`api.domain.tenants.tenant_username`).
 
     The attachments are row-locked (PostgreSQL), in id order, so that free-minute
     consumption is atomic with the balance change.
     """
     store = CallLineRepository(uow.session)
-    names = list(dict.fromkeys(usernames))
-    lines = {
+    full = {name: tenant_username(tenant, name) for name in dict.fromkeys(usernames)}
+    found = {
         username: Line(sub_account_id, client_id, balance_type, billing_day, suspended, own)
         for username, sub_account_id, client_id, balance_type, billing_day, suspended, own in (
-            await store.live_lines(tenant, names)
+            await store.live_lines(tenant, list(dict.fromkeys(full.values())))
         )
     }
-    await _attach_packages(store, tenant, lines.values(), lock=lock)
-    return lines
+    await _attach_packages(store, tenant, found.values(), lock=lock)
+    return {name: found[username] for name, username in full.items() if username in found}
 
 
 async def _attach_packages(

@@ -18,14 +18,15 @@ async def apply_balance_rules(
     uow: UnitOfWork,
     raw: RawConnection,
     tenant: int,
-    balances: dict[int, int],
+    balances: dict[int, tuple[int, int]],
     at: datetime,
     *,
     known: tuple[Any, ...] | None = None,
     reseller: tuple[str, int] | None = None,
 ) -> None:
-    """Suspension and low-balance flags of clients at their new balances, with the events
-    (see :mod:`api.services.client_money`); read after the balance update (locks held)."""
+    """Suspension and low-balance flags of clients at their new balances (``balances``:
+    client id → (previous, new)), with the events (see :mod:`api.services.client_money`);
+    read after the balance update (locks held)."""
     rows = [known] if known is not None else await raw.client_flags(sorted(balances))
     changes = balance_rules(
         tenant, reseller or await reseller_terms(uow, tenant), rows, balances, at, uow.emit
@@ -37,22 +38,23 @@ def balance_rules(
     tenant: int,
     reseller: tuple[str, int],
     rows: Sequence[tuple[Any, ...]],
-    balances: dict[int, int],
+    balances: dict[int, tuple[int, int]],
     at: datetime,
     emit: Callable[[Event], None],
 ) -> list[tuple[bool, bool, int]]:
     """The flag changes ((suspended, alerted, client id) rows) of clients (``rows`` of
-    (id, balance type, own threshold, suspended, alerted)) at their new balances; the
-    events go to ``emit``."""
+    (id, balance type, own threshold, suspended, alerted)) at their new balances
+    (``balances``: client id → (previous, new)); the events go to ``emit``."""
     currency, default_threshold = reseller
     changes: list[tuple[bool, bool, int]] = []
     for client_id, balance_type, own_threshold, suspended, alerted in rows:
-        balance = balances[client_id]
+        previous, balance = balances[client_id]
         threshold = own_threshold if own_threshold is not None else default_threshold
         flags = flags_after(
             balance_type,
             balance,
             threshold,
+            previous=previous,
             suspended=bool(suspended),
             low_balance_alerted=bool(alerted),
         )

@@ -161,10 +161,15 @@ async def _post_calls(
             uow,
             raw,
             tenant,
-            {c: balances[client_accounts[c]] for c in charged},
+            {c: _moved(balances, totals, client_accounts[c]) for c in charged},
             now,
             reseller=reseller,
         )
+
+
+def _moved(balances: dict[int, int], totals: dict[int, int], account: int) -> tuple[int, int]:
+    """(previous, new) balance of ``account`` moved by ``totals``."""
+    return balances[account] - totals[account], balances[account]
 
 
 async def _account_ids(

@@ -16,7 +16,9 @@ it wrote nothing, and the CDR is rated again in an explicit transaction that loc
 attachment with its read (``BEGIN``, read, write, flags, ``COMMIT``). A stored twin is
 found by the CDR insert (a unique violation undoes the whole statement).
 SQLite: ``BEGIN IMMEDIATE`` and the read in one hop to the connection's thread, every
-write and ``COMMIT`` in a second one. Events are published after the commit only.
+write and ``COMMIT`` in a second one. Events are published after the commit only. A call
+that crosses the client's low-balance threshold is left to :func:`rate_one` (nothing
+written on the fast path), whose unit of work queues the e-mail in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.domain.call_postings import call_transaction
 from api.domain.errors import NotFound
 from api.domain.ledger import TenantAccounts
-from api.events import Event
+from api.events import Event, LowBalance
 from api.services.call_lines import Line
 from api.services.call_rating import (
     NO_DECK,
@@ -170,8 +172,11 @@ async def _postgres_guarded(
         known = (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
         reseller = (str(call.currency), int(call.default_threshold))
         changes = balance_rules(
-            tenant, reseller, [known], {client_id: expected}, now, events.append
-        )
+            tenant, reseller, [known], {client_id: (int(call.balance), expected)}, now,
+            events.append,
+        )  # fmt: skip
+        if _alerts(events):
+            return None  # the unit of work queues the low-balance e-mail with the call
         new_flags = (changes[0][0], changes[0][1]) if changes else None
         client_guard = (
             int(call.balance), str(call.balance_type), call.own_threshold,
@@ -217,7 +222,12 @@ async def _postgres_locked(
     if accounts is not None and sell and client_id is not None and balance is not None:
         reseller = (str(call.currency), int(call.default_threshold))
         flags = await raw.client_flags([client_id])
-        changes = balance_rules(tenant, reseller, flags, {client_id: balance}, now, events.append)
+        previous = balance - deltas.get(_client_account(accounts) or 0, 0)
+        changes = balance_rules(
+            tenant, reseller, flags, {client_id: (previous, balance)}, now, events.append
+        )
+        if _alerts(events):
+            return None  # rolled back: the unit of work queues the low-balance e-mail
         await raw.set_client_flags(changes)
     await tx.commit()
     return row_view(cdr_id, row, str(call.currency))
@@ -256,8 +266,11 @@ async def _sqlite(
             reseller = (str(call.currency), int(call.default_threshold))
             known = (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
             changes = balance_rules(
-                tenant, reseller, [known], {client_id: expected}, now, events.append
-            )
+                tenant, reseller, [known], {client_id: (int(call.balance), expected)}, now,
+                events.append,
+            )  # fmt: skip
+            if _alerts(events):
+                return None  # rolled back: the unit of work queues the low-balance e-mail
     work = SqliteCallWrite(
         tenant, client_id, _description(cdr), tx.when(now), row, deltas, call.client_account,
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
@@ -316,9 +329,11 @@ async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrI
             if postgres
             else (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
         )
+        previous = balance - deltas.get(client_account or 0, 0)
         await apply_balance_rules(
-            uow, raw, tenant, {client_id: balance}, now, known=known, reseller=reseller
-        )
+            uow, raw, tenant, {client_id: (previous, balance)}, now, known=known,
+            reseller=reseller,
+        )  # fmt: skip
     return row_view(cdr_id, row, str(call.currency))
 
 
@@ -370,6 +385,12 @@ def _changed_bundles(rater: CallRater) -> list[tuple[int, date, int]]:
 
 def _description(cdr: CdrInput) -> str:
     return f"call {cdr.source}/{cdr.call_id}"[:500]
+
+
+def _alerts(events: list[Event]) -> bool:
+    """A low-balance crossing: its e-mail must be queued in the call's transaction, which
+    the unit of work of :func:`rate_one` does (a rare case, so the fast paths yield)."""
+    return any(isinstance(e, LowBalance) for e in events)
 
 
 def _client_account(accounts: Accounts | None) -> int | None:

@@ -27,11 +27,12 @@ async def after_balance_change(
     client_id: int,
     balance: int,
     *,
+    previous: int,
     currency: str,
     default_threshold: int,
     at: datetime,
 ) -> None:
-    """Apply the balance rules to the client at its new ``balance``."""
+    """Apply the balance rules to the client at its new ``balance`` (was ``previous``)."""
     row = (
         await uow.session.execute(
             select(
@@ -45,7 +46,12 @@ async def after_balance_change(
     balance_type, own_threshold, suspended, alerted = row
     threshold = own_threshold if own_threshold is not None else default_threshold
     flags = flags_after(
-        balance_type, balance, threshold, suspended=suspended, low_balance_alerted=alerted
+        balance_type,
+        balance,
+        threshold,
+        previous=previous,
+        suspended=suspended,
+        low_balance_alerted=alerted,
     )
     if (flags.suspended, flags.low_balance_alerted) != (suspended, alerted):
         await uow.session.execute(

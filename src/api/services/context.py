@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.events import EventBus
+from api.auth.rate_limit import RateLimit
+from api.events import Event, EventBus
 from api.services.secrets import PasswordCipher
 from api.settings import Settings
 from api.store.unit_of_work import UnitOfWork
@@ -63,18 +64,27 @@ class ServicesContext:
     cipher: PasswordCipher
     clock: Clock = utc_now
     max_call_seconds: int = 4 * 3600
+    public_url: str = "http://127.0.0.1:8000"  # the platform's base URL (portal links)
+    reset_requests: RateLimit = field(default_factory=lambda: RateLimit(10, 900.0))
     packages: LruCache[int, CompiledPackage] = field(default_factory=lambda: LruCache(512))
     decks: LruCache[str, Deck] = field(default_factory=lambda: LruCache(4))
 
     def unit_of_work(self) -> UnitOfWork:
         """A new writing transaction: ``async with ctx.unit_of_work() as uow: ...``
         (``BEGIN IMMEDIATE`` on SQLite; the default for anything that may write)."""
-        return UnitOfWork(self.sessionmaker, self.bus)
+        return UnitOfWork(self.sessionmaker, self.bus, before_commit=self._before_commit)
 
     def read(self) -> UnitOfWork:
         """A new read-only transaction: ``async with ctx.read() as uow: ...`` (a deferred
         ``BEGIN`` on SQLite, so it never queues behind writers); it must not write."""
         return UnitOfWork(self.sessionmaker, self.bus, read_only=True)
+
+    async def _before_commit(self, uow: UnitOfWork, events: list[Event]) -> None:
+        """The e-mails the unit of work's events cause, queued in its transaction."""
+        from api.services.mail_events import queue_event_mail
+
+        for event in events:
+            await queue_event_mail(self, uow, event)
 
     def now(self) -> datetime:
         now = self.clock()
@@ -99,4 +109,5 @@ def build_context(
         cipher=PasswordCipher(settings.secret_key),
         clock=clock,
         max_call_seconds=settings.max_call_seconds,
+        public_url=settings.links_base,
     )

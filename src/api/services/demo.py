@@ -11,6 +11,7 @@ from pathlib import Path
 
 from api.domain.actor import Actor
 from api.domain.errors import NotFound
+from api.domain.tenants import short_name
 from api.services import (
     cdrs,
     client_packages,
@@ -122,7 +123,9 @@ async def _equip_client(
     ):
         await client_packages.attach_package(ctx, reseller, client_id, package_id)
     line = f"demo-{slug}"
-    if not any(s.username == line for s in await sub_accounts.list_sub_accounts(ctx, reseller)):
+    if not any(
+        short_name(s.username) == line for s in await sub_accounts.list_sub_accounts(ctx, reseller)
+    ):
         await sub_accounts.create_sub_account(ctx, reseller, client_id, line)
     did = next(d for d in await dids.list_dids(ctx, Actor.operator()) if d.number in did_number)
     if did.reseller_id is None:

@@ -37,6 +37,7 @@ async def post_client_fee(
         reseller.id,
         client_id,
         posted.balances[accounts.client],
+        previous=posted.balances[accounts.client] + amount,
         currency=reseller.currency,
         default_threshold=reseller.low_balance_threshold,
         at=at,

@@ -157,6 +157,7 @@ async def _post(
                 tenant,
                 client_id,
                 balance,
+                previous=balance - amount if kind is TransactionKind.PAYMENT else balance + amount,
                 currency=reseller.currency,
                 default_threshold=reseller.low_balance_threshold,
                 at=now,
@@ -255,11 +256,13 @@ async def post_payment_in(
     )
     draft.move(amount, debit=accounts.client_funding, credit=accounts.client)
     posted = await uow.ledger.post(draft, at)
+    balance = posted.balances[accounts.client]
     await after_balance_change(
         uow,
         reseller.id,
         client_id,
-        posted.balances[accounts.client],
+        balance,
+        previous=balance - amount,
         currency=reseller.currency,
         default_threshold=reseller.low_balance_threshold,
         at=at,

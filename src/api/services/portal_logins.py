@@ -1,5 +1,10 @@
 """A client's portal login: its username and argon2id hash, set by its reseller.
 
+Portal usernames are unique on the platform, each reseller in its own namespace: the
+reseller gives ``alice`` and the client logs in as ``100001_alice``
+(:func:`api.domain.tenants.tenant_username`), so a taken name is always one of the
+reseller's own clients and nothing of another tenant is ever confirmed.
+
 The caller hashes the password (``api.auth.passwords``, off the event loop) and passes
 only the hash; this module never sees a password. Setting a login ends the client's open
 portal sessions, so a changed password takes effect at once.
@@ -16,6 +21,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.errors import AlreadyExists, InvalidInput
+from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.events import CredentialRevoked
 from api.services.access import reseller_scope
 from api.services.context import ServicesContext
@@ -32,19 +38,24 @@ class PortalLoginView:
     sessions_ended: int
 
 
-def check_username(username: str) -> str:
-    """A login name: 3..100 letters, digits, ``. _ @ + -``, starting with a letter or digit."""
-    if not USERNAME.fullmatch(username):
-        raise InvalidInput("username", "3..100 letters, digits, '.', '_', '@', '+' or '-'")
-    return username
+def portal_username(tenant: int, name: str) -> str:
+    """The login of the short name ``name`` in reseller ``tenant``'s namespace (a name given
+    with the reseller's own prefix is already one): 3.. letters, digits, ``. _ @ + -``,
+    starting with a letter or digit, at most 100 characters with the prefix."""
+    full = tenant_username(tenant, name)
+    longest = short_name_limit(tenant)
+    if len(short_name(full)) > longest or not USERNAME.fullmatch(short_name(full)):
+        raise InvalidInput("username", f"3..{longest} letters, digits, '.', '_', '@', '+' or '-'")
+    return full
 
 
 async def set_portal_login(
     ctx: ServicesContext, actor: Actor, client_id: int, username: str, password_hash: str
 ) -> PortalLoginView:
-    """Give the tenant's active client ``username`` and ``password_hash`` (argon2id)."""
+    """Give the tenant's active client the login ``username`` (a short name, put in the
+    tenant's namespace) and ``password_hash`` (argon2id)."""
     tenant = reseller_scope(actor)
-    check_username(username)
+    username = portal_username(tenant, username)
     if not password_hash.startswith("$argon2id$") or len(password_hash) > 200:
         raise InvalidInput("password", "must be hashed with argon2id")
     try:

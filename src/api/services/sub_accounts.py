@@ -1,4 +1,6 @@
-"""SIP/IAX sub accounts: usernames unique platform-wide, passwords encrypted at rest."""
+"""SIP/IAX sub accounts: usernames unique platform-wide, each reseller in its own namespace
+(``100001_line-b``, see :func:`api.domain.tenants.tenant_username`), passwords encrypted at
+rest."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from api.domain.actor import Actor
-from api.domain.errors import AlreadyExists, InvalidInput, NotFound
+from api.domain.actor import Actor, Role
+from api.domain.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.packages import latest_version
@@ -35,15 +38,16 @@ async def create_sub_account(
 ) -> SubAccountCreated:
     """A new line for a client; a strong password is generated when none is given.
 
+    ``username`` is the short name (``line-b``); the line's SIP username is it in the
+    reseller's namespace (``100001_line-b``), so a taken name is always one of the
+    reseller's own lines.
+
     The password is returned once here (and later only by :func:`reveal_password` to the
     reseller); it is stored encrypted. ``package_id`` links the line to one of the
     packages attached to the client (another package is :class:`InvalidInput`).
     """
     tenant = reseller_scope(actor)
-    if not _USERNAME.fullmatch(username):
-        raise InvalidInput(
-            "username", "3..100 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
+    username = sip_username(tenant, username)
     password = _password(password)
     try:
         async with ctx.unit_of_work() as uow:
@@ -68,6 +72,19 @@ async def create_sub_account(
             return SubAccountCreated(_view(row), password)
     except IntegrityError:
         raise AlreadyExists("sub account", username) from None
+
+
+def sip_username(tenant: int, name: str) -> str:
+    """The SIP username of the short name ``name`` of reseller ``tenant`` (a name given
+    with the reseller's own prefix is already one); bad names are :class:`InvalidInput`."""
+    full = tenant_username(tenant, name)
+    longest = short_name_limit(tenant)
+    if len(short_name(full)) > longest or not _USERNAME.fullmatch(short_name(full)):
+        raise InvalidInput(
+            "username",
+            f"3..{longest} letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return full
 
 
 async def set_sub_account_package(
@@ -101,7 +118,20 @@ async def set_sub_account_password(
 
 
 async def reveal_password(ctx: ServicesContext, actor: Actor, sub_account_id: int) -> str:
-    """The line's SIP password, for its reseller only (never logged)."""
+    """The line's SIP password (never logged): for its reseller; for its own client only
+    while the reseller's portal shows SIP passwords (``show_sip_passwords``)."""
+    if actor.role is Role.CLIENT:
+        from api.services.branding import settings_of
+
+        tenant = tenant_of(actor)
+        async with ctx.read() as uow:
+            settings, _ = await settings_of(uow, tenant)
+            if not settings.show_sip_passwords:
+                raise PermissionDenied("this portal does not show SIP passwords to clients")
+            row = await _load(uow, tenant, sub_account_id)
+            if row.client_id != actor.client_id:
+                raise NotFound("sub account", sub_account_id)
+            return ctx.cipher.decrypt(row.password_encrypted)
     tenant = reseller_scope(actor)
     async with ctx.unit_of_work() as uow:
         row = await _load(uow, tenant, sub_account_id)

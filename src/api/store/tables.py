@@ -398,3 +398,71 @@ class PaypalPayment(SQLModel, table=True):
     transaction_id: int = Field(foreign_key="ledger_transactions.id")
     message_id: int = Field(foreign_key="paypal_ipn_messages.id")
     created_at: datetime = _when()
+
+
+class PortalSettingsRow(SQLModel, table=True):
+    """A reseller's portal settings as one JSON document (see :mod:`api.domain.branding`);
+    ``updated_at`` is its version (a change names the one it read)."""
+
+    __tablename__ = "portal_settings"
+
+    reseller_id: int = Field(foreign_key="resellers.id", primary_key=True)
+    document: str = Field(sa_type=Text)
+    updated_at: datetime = _when()
+
+
+class BrandingImage(SQLModel, table=True):
+    """A reseller's logo or login background, checked by decoding (PNG, JPEG or WebP)."""
+
+    __tablename__ = "branding_images"
+    __table_args__ = (UniqueConstraint("reseller_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    kind: str = Field(max_length=32)  # logo | login_background
+    content_type: str = Field(max_length=32)
+    data: bytes = Field(sa_type=LargeBinary)
+    sha256: str = Field(max_length=64)
+    width: int
+    height: int
+    updated_at: datetime = _when()
+
+
+class MailOutbox(SQLModel, table=True):
+    """An e-mail to send, written in the transaction of the event that caused it; its
+    states are :class:`api.domain.mail.MailStatus`. The body is encrypted (a reset link
+    is a credential) and wiped once the row is sent or failed."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    kind: str = Field(max_length=32)
+    recipient: str = Field(max_length=320)
+    from_name: str = Field(default="", max_length=100)
+    reply_to: str = Field(default="", max_length=320)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_type=Text)  # encrypted JSON: {"text": ..., "html": ...}
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    claimed_until: datetime | None = _when(nullable=True)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = _when()
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A single-use portal password reset; only the SHA-256 of the token is kept."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True)

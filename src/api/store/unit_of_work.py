@@ -12,6 +12,7 @@ rollback, since there is nothing to commit.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,10 @@ from api.store.engine import begin_read_only
 from api.store.idempotency import IdempotencyRepository
 from api.store.ledger import LedgerRepository
 
+BeforeCommit = Callable[["UnitOfWork", list[Event]], Awaitable[None]]
+"""Runs inside the transaction, just before the commit, with the events to publish (the
+outbox writes the e-mails they cause); an exception there rolls everything back."""
+
 
 class UnitOfWork:
     """``async with UnitOfWork(sessionmaker, bus) as uow: ...`` — commit on success."""
@@ -33,10 +38,12 @@ class UnitOfWork:
         bus: EventBus,
         *,
         read_only: bool = False,
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._bus = bus
         self.read_only = read_only
+        self._before_commit = before_commit
         self._events: list[Event] = []
         self._session: AsyncSession | None = None
 
@@ -92,6 +99,12 @@ class UnitOfWork:
         committed = False
         try:
             if exc_type is None and not self.read_only:
+                try:
+                    if self._before_commit is not None and self._events:
+                        await self._before_commit(self, list(self._events))
+                except BaseException:
+                    await session.rollback()
+                    raise
                 await session.commit()
                 committed = True
             else:

@@ -456,3 +456,48 @@ def test_import_deck_refuses_an_empty_deck_and_absurd_rates(
     assert done.code == 1
     assert done.err.splitlines()[1] == problem
     assert migrated.rows("SELECT id FROM deck_versions") == []
+
+
+# send-mail
+
+
+def test_send_mail_without_smtp_keeps_the_emails_queued(migrated: Cli) -> None:
+    done = migrated("send-mail")
+    assert done.code == 2
+    assert "SMTP is not configured" in done.err
+    assert "stay queued" in done.err
+
+
+def test_send_mail_delivers_the_queue_once(migrated: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.smtp_server import smtp_server
+
+    reseller_id, _, _ = create_reseller(migrated)
+
+    async def job(ctx: ServicesContext) -> None:
+        reseller = Actor.reseller(reseller_id)
+        client = await clients.create_client(ctx, reseller, "Eve", email="eve@example.com")
+        await payments.add_payment(ctx, reseller, client.id, 6_000_000)
+        await payments.add_charge(ctx, reseller, client.id, 2_000_000)  # 6.00 → 4.00
+
+    with_services(migrated.url, job)
+    for collector, port in smtp_server():
+        monkeypatch.setenv("PULSEBILL_SMTP_URL", f"smtp://127.0.0.1:{port}?from=bill@acme.test")
+        done = migrated("send-mail")
+        assert done.code == 0, done.err
+        assert done.out.strip() == "sent 1, to retry 0, failed 0"
+        assert [m.rcpt_tos for m in collector.messages] == [["eve@example.com"]]
+        again = migrated("send-mail")
+        assert again.out.strip() == "sent 0, to retry 0, failed 0"
+        assert len(collector.messages) == 1
+    assert migrated.rows("SELECT status, attempts FROM mail_outbox") == [("sent", 1)]
+
+
+def test_send_mail_with_a_bad_smtp_url_says_which_variable(
+    migrated: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULSEBILL_SMTP_URL", "http://mail.example.com")
+    done = migrated("send-mail")
+    assert done.code == 1
+    assert done.err.strip() == (
+        "error: PULSEBILL_SMTP_URL: the scheme is smtp, smtp+starttls or smtps"
+    )

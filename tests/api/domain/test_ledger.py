@@ -64,18 +64,33 @@ def test_free_minutes_reset_at_a_new_cycle() -> None:
 def test_low_balance_alerts_once_per_crossing() -> None:
     alerted = False
     alerts = []
+    previous = 20
     for balance in (10, 4, 3, 6, 2, 1):
-        t = low_balance_transition(balance, 5, alerted)
-        alerted = t.alerted
+        t = low_balance_transition(previous, balance, 5, alerted)
+        alerted, previous = t.alerted, balance
         alerts.append(t.alert)
     assert alerts == [False, True, False, False, True, False]
 
 
+def test_low_balance_never_alerts_on_a_rise_or_below_the_threshold_already() -> None:
+    # issue #11: a payment from 0.00 to 0.10 (threshold 5.00) is no crossing
+    assert not low_balance_transition(0, 100_000, 5_000_000, False).alert
+    # a fall that started below the threshold is no crossing either
+    assert not low_balance_transition(100_000, 50_000, 5_000_000, False).alert
+    # exactly at the threshold is not below it; from there, one unit less is a crossing
+    assert not low_balance_transition(6, 5, 5, False).alert
+    assert low_balance_transition(5, 4, 5, False).alert
+    # already alerted (a concurrent writer saw the crossing first): no second alert
+    assert not low_balance_transition(5, 4, 5, True).alert
+
+
 def test_hard_client_suspension() -> None:
-    flags = flags_after("hard", 0, 5, suspended=False, low_balance_alerted=False)
+    flags = flags_after("hard", 0, 5, previous=10, suspended=False, low_balance_alerted=False)
     assert flags.suspended
     assert flags.suspension_changed
-    assert not flags_after("soft", -10, 5, suspended=False, low_balance_alerted=True).suspended
+    assert not flags_after(
+        "soft", -10, 5, previous=0, suspended=False, low_balance_alerted=True
+    ).suspended
 
 
 def test_statement_adds_up() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.domain.tenants import tenant_username
 from api.services import resellers
 from tests.api.graphql.conftest import Api
 
@@ -175,6 +176,7 @@ class World:
     b_sub: int
     a_line: str
     portal: str  # a portal session token of ``a_client``
+    a_login: str  # its portal username, ``alice`` in A's namespace (``100001_alice``)
 
 
 async def world(api: Api) -> World:
@@ -188,12 +190,13 @@ async def world(api: Api) -> World:
     a_sub = await api.data(SUB_ACCOUNT, a.reseller, c=a_client, u="alice-line")
     b_sub = await api.data(SUB_ACCOUNT, b.reseller, c=b_client, u="bob-line")
     await api.data(SET_LOGIN, a.reseller, c=a_client, u="alice", p=PASSWORD)
-    login = await api.data(LOGIN, u="alice", p=PASSWORD)
+    a_login = tenant_username(a.reseller_id, "alice")
+    login = await api.data(LOGIN, u=a_login, p=PASSWORD)
     return World(
         a, b, a_client, other["createClient"]["id"], b_client, a_package, b_package,
         a_sub["createSubAccount"]["subAccount"]["id"],
         b_sub["createSubAccount"]["subAccount"]["id"], "alice-line",
-        login["login"]["token"],
+        login["login"]["token"], a_login,
     )  # fmt: skip
 
 

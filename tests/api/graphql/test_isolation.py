@@ -1,5 +1,6 @@
-"""Tenant isolation: every operation that takes an id, tried with another reseller's ids
-and, as a client, with another client's ids, answers NotFound and writes nothing."""
+"""Tenant isolation: every operation that takes an id, tried with another reseller's ids,
+answers NotFound and writes nothing; a client session is refused all of them (Forbidden,
+whatever the id: only its own portal fields are open to it)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,10 @@ async def test_every_id_of_someone_else_is_not_found(api: Api, intruder: str) ->
     for name, query, variables in OPERATIONS:
         body = await api.post(query, token, **variables(target))
         got = (body.get("data") or {}).get(name) or body.get("errors")
-        if got != {"__typename": "NotFound"}:
+        expected: object = {"__typename": "NotFound"}
+        if token == w.portal and name != "sipPassword":  # a client may ask for its own
+            expected = [{"message": "Forbidden", "path": [name]}]
+        if got != expected:
             wrong[name] = got
     assert wrong == {}
     assert await row_counts(api) == before
@@ -120,9 +124,11 @@ async def test_reports_name_no_foreign_calls(api: Api) -> None:
     query += " clientId: $c}) { ... on CdrReport { totals { calls } } } }"
     own = await api.data(query, w.a.reseller, c=w.a_client)
     assert own["cdrReport"]["totals"]["calls"] == 1
-    for token in (w.b.reseller, w.portal):
-        got = await api.data(query, token, c=w.a_client if token != w.portal else w.a_other)
-        assert got["cdrReport"]["totals"]["calls"] == 0
+    got = await api.data(query, w.b.reseller, c=w.a_client)
+    assert got["cdrReport"]["totals"]["calls"] == 0
+    mine = query.replace("cdrReport", "myCdrReport").replace("on CdrReport", "on MyCdrReport")
+    got = await api.data(mine, w.portal, c=w.a_other)
+    assert got["myCdrReport"]["totals"]["calls"] == 0
 
 
 async def test_operator_only_billing_is_refused_to_resellers(api: Api) -> None:
@@ -130,8 +136,8 @@ async def test_operator_only_billing_is_refused_to_resellers(api: Api) -> None:
     query = 'mutation($r: Int) { runBilling(on: "2026-03-01", resellerId: $r) { __typename } }'
     body = await api.post(query, w.b.reseller, r=w.a.reseller_id)
     assert body["errors"][0]["message"] == "Forbidden"
-    as_client = await api.data(query, w.portal, r=w.b.reseller_id)
-    assert as_client["runBilling"] == {"__typename": "NotFound"}
+    as_client = await api.post(query, w.portal, r=w.b.reseller_id)
+    assert as_client["errors"] == [{"message": "Forbidden", "path": ["runBilling"]}]
     missing = await api.data(query, w.a.operator, r=10_000)
     assert missing["runBilling"] == {"__typename": "NotFound"}
 

@@ -15,11 +15,11 @@ ME = "{ me { role clientId } }"
 
 async def test_login_gives_a_session_for_the_client(api: Api) -> None:
     w = await world(api)
-    got = (await api.data(LOGIN, u="alice", p=PASSWORD))["login"]
+    got = (await api.data(LOGIN, u=w.a_login, p=PASSWORD))["login"]
     assert got["token"].startswith("pbs_")
     assert got["clientId"] == w.a_client
     assert await api.data(ME, got["token"]) == {"me": {"role": "CLIENT", "clientId": w.a_client}}
-    wrong = (await api.data(LOGIN, u="alice", p="wrong password"))["login"]
+    wrong = (await api.data(LOGIN, u=w.a_login, p="wrong password"))["login"]
     assert wrong == {
         "__typename": "LoginFailed", "message": "Invalid username or password",
         "retryAfterSeconds": 0,
@@ -27,13 +27,15 @@ async def test_login_gives_a_session_for_the_client(api: Api) -> None:
 
 
 async def test_failed_logins_are_throttled_per_account(api: Api) -> None:
-    await world(api)
+    w = await world(api)
     for _ in range(api.state.authenticator.portal.throttle.free_failures):
-        assert (await api.data(LOGIN, u="alice", p="nope nope"))["login"]["retryAfterSeconds"] == 0
-    locked = (await api.data(LOGIN, u="alice", p=PASSWORD))["login"]
+        assert (await api.data(LOGIN, u=w.a_login, p="nope nope"))["login"][
+            "retryAfterSeconds"
+        ] == 0
+    locked = (await api.data(LOGIN, u=w.a_login, p=PASSWORD))["login"]
     assert locked["__typename"] == "LoginFailed"
     assert locked["retryAfterSeconds"] >= 1
-    other = (await api.data(LOGIN, u="ALICE ", p="x"))["login"]  # same account, other spelling
+    other = (await api.data(LOGIN, u=f"{w.a_login.upper()} ", p="x"))["login"]  # other spelling
     assert other["retryAfterSeconds"] >= 1
 
 
@@ -52,11 +54,15 @@ async def test_a_stale_hash_is_upgraded_on_login(api: Api) -> None:
     assert "t=1," in old
     portal = api.state.authenticator.portal
     portal.passwords = Passwords(PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1))
-    assert (await api.data(LOGIN, u="alice", p=PASSWORD))["login"]["__typename"] == "PortalSession"
+    assert (await api.data(LOGIN, u=w.a_login, p=PASSWORD))["login"][
+        "__typename"
+    ] == "PortalSession"
     new = await stored()
     assert new != old
     assert "t=2," in new
-    assert (await api.data(LOGIN, u="alice", p=PASSWORD))["login"]["__typename"] == "PortalSession"
+    assert (await api.data(LOGIN, u=w.a_login, p=PASSWORD))["login"][
+        "__typename"
+    ] == "PortalSession"
     assert await stored() == new  # current parameters: not rehashed again
 
 
@@ -64,8 +70,10 @@ async def test_logout_and_a_new_password_end_sessions(api: Api) -> None:
     w = await world(api)
     assert (await api.data("mutation { logout { ok } }", w.portal))["logout"]["ok"] is True
     assert await api.data(ME, w.portal) == {"me": None}
-    fresh = (await api.data(LOGIN, u="alice", p=PASSWORD))["login"]["token"]
-    changed = await api.data(SET_LOGIN, w.a.reseller, c=w.a_client, u="alice", p="another secret!")
+    fresh = (await api.data(LOGIN, u=w.a_login, p=PASSWORD))["login"]["token"]
+    changed = await api.data(
+        SET_LOGIN, w.a.reseller, c=w.a_client, u=w.a_login, p="another secret!"
+    )
     assert changed["setPortalLogin"]["sessionsEnded"] == 1
     assert await api.data(ME, fresh) == {"me": None}
-    assert (await api.data(LOGIN, u="alice", p=PASSWORD))["login"]["__typename"] == "LoginFailed"
+    assert (await api.data(LOGIN, u=w.a_login, p=PASSWORD))["login"]["__typename"] == "LoginFailed"

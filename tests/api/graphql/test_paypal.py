@@ -151,7 +151,8 @@ async def test_another_reseller_and_clients_see_none_of_it(shop: Shop, fake: Fak
     assert (settings["enabled"], settings["email"]) == (False, "")
 
     await shop.graphql(SET_LOGIN, c=client, u="alice", p=PASSWORD)
-    login = (await shop.graphql(LOGIN, u="alice", p=PASSWORD))["login"]
+    username = f"{reseller_code(shop.reseller_id)}_alice"  # the portal login's full name
+    login = (await shop.graphql(LOGIN, u=username, p=PASSWORD))["login"]
     for query in (SETTINGS, MESSAGES):
         response = await shop.http.post(
             "/graphql",

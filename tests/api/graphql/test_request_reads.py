@@ -76,10 +76,11 @@ async def test_a_page_after_a_cursor_and_a_client_reading_itself(api: Api) -> No
             break
     assert len(ids) == 5
     assert ids == sorted(ids, reverse=True)
-    own = await api.data(query, w.portal, id=w.a_client)
-    assert len(own["client"]["cdrs"]["edges"]) == 2
-    other = await api.data(query, w.portal, id=w.a_other)
-    assert other["client"]["__typename"] == "NotFound"
+    own = await api.data("{ myClient { cdrs(first: 2) { edges { node { id } } } } }", w.portal)
+    assert [e["node"]["id"] for e in own["myClient"]["cdrs"]["edges"]] == ids[:2]
+    for client_id in (w.a_client, w.a_other):  # a client session reads itself as myClient
+        other = await api.post(query, w.portal, id=client_id)
+        assert other["errors"] == [{"message": "Forbidden", "path": ["client"]}]
     foreign = await api.data(query, w.a.reseller, id=w.b_client)
     assert foreign["client"]["__typename"] == "NotFound"
 

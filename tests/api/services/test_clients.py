@@ -222,6 +222,23 @@ async def test_only_its_reseller_may_reveal_a_password(ctx: ServicesContext) -> 
     assert await sub_accounts.reveal_password(ctx, acme.reseller, line_id) == created.password
 
 
+async def test_a_client_reveals_its_own_lines_once_its_portal_shows_them(
+    ctx: ServicesContext,
+) -> None:
+    from api.services import branding
+
+    acme = await make_world(ctx)
+    bob, _ = await acme.client("Bob", attach=False)
+    carol, _ = await acme.client("Carol", attach=False)
+    mine = await sub_accounts.create_sub_account(ctx, acme.reseller, bob, "bob-own")
+    theirs = await sub_accounts.create_sub_account(ctx, acme.reseller, carol, "carol-own")
+    await branding.update_settings(ctx, acme.reseller, {"show_sip_passwords": True}, expected=None)
+    as_bob = Actor.client(acme.reseller_id, bob)
+    assert await sub_accounts.reveal_password(ctx, as_bob, mine.sub_account.id) == mine.password
+    with pytest.raises(NotFound):
+        await sub_accounts.reveal_password(ctx, as_bob, theirs.sub_account.id)
+
+
 async def test_a_deleted_line_reveals_nothing(world: World) -> None:
     client_id, _ = await world.client("Bob", attach=False)
     created = await sub_accounts.create_sub_account(world.ctx, world.reseller, client_id, "bob-x")

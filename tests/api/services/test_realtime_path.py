@@ -67,7 +67,10 @@ async def test_concurrent_calls_share_the_free_minutes_exactly(world: World) -> 
 async def test_a_payment_between_read_and_write_moves_the_call_to_the_locked_path(
     world: World, events: list[Event], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client_id, line = await world.client("Racy", balance_type="hard", paid=20_000_000)
+    # threshold 1.00: no low-balance crossing (that call would leave the fast path)
+    client_id, line = await world.client(
+        "Racy", balance_type="hard", paid=20_000_000, threshold=1_000_000
+    )
     start = (await clients.get_client(world.ctx, world.reseller, client_id)).balance
     injected: list[bool] = []
     written: list[bool] = []

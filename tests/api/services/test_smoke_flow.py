@@ -47,3 +47,17 @@ async def test_hard_client_events(world: World, events: list[object]) -> None:
     assert len(lows) == 1  # 4.00 is below the default 5.00; 3.00 is no new crossing
     assert lows[0].balance == 4_000_000
     assert [s.suspended for s in suspensions] == [False, True]
+
+
+async def test_a_payment_that_leaves_a_low_balance_below_is_no_crossing(
+    world: World, events: list[object]
+) -> None:
+    """Issue #11: a payment raising 0.00 to 0.10 (threshold 5.00) fired lowBalance."""
+    from api.services import payments
+
+    client_id, _ = await world.client("Low", attach=False)
+    await payments.add_payment(world.ctx, world.reseller, client_id, 100_000)
+    await payments.add_charge(world.ctx, world.reseller, client_id, 50_000)  # still below
+    mine = [e for e in events if getattr(e, "client_id", None) == client_id]
+    assert [e for e in mine if isinstance(e, LowBalance)] == []
+    assert len([e for e in mine if isinstance(e, BalanceChanged)]) == 2

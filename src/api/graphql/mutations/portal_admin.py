@@ -9,20 +9,28 @@ import strawberry
 
 from api.auth.passwords import MAX_PASSWORD_LENGTH
 from api.domain import errors as domain
+from api.domain import tenants
 from api.graphql.context import Info
 from api.graphql.errors import Conflict, InvalidInput, NotFound, common_problem, invalid
 from api.services import portal_logins
+from api.services.access import reseller_scope
 
 MIN_PASSWORD = 10
 
 
 @strawberry.type
 class PortalLoginSet:
-    """The client's new portal username; its open portal sessions were ended."""
+    """The client's new portal username (in its reseller's namespace, ``100001_alice``);
+    its open portal sessions were ended."""
 
     client_id: int
     username: str
     sessions_ended: int
+
+    @strawberry.field
+    def short_name(self) -> str:
+        """The name the reseller gave, without its tenant prefix (``alice``)."""
+        return tenants.short_name(self.username)
 
 
 PortalLoginResult = Annotated[
@@ -40,8 +48,8 @@ async def set_portal_login(
         return actor
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD_LENGTH:
         return invalid("password", f"between {MIN_PASSWORD} and {MAX_PASSWORD_LENGTH} characters")
-    try:
-        portal_logins.check_username(username)
+    try:  # before the costly hash
+        portal_logins.portal_username(reseller_scope(actor), username)
     except domain.InvalidInput as exc:
         return invalid(exc.field, exc.detail)
     hashed = await asyncio.to_thread(context.authenticator.portal.passwords.hash, password)

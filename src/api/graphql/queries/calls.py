@@ -87,13 +87,16 @@ async def price_preview_(
 
 
 async def sip_password(info: Info, sub_account_id: int) -> SipPasswordResult:
-    """The line's SIP password, for its reseller only: a client is answered ``NotFound``."""
+    """The line's SIP password, for its reseller; for the line's own client only while
+    the reseller shows SIP passwords to clients (else ``NotFound``)."""
     context = info.context
-    actor = context.acting_as("reseller", what="sub account")
+    actor = context.acting_as("reseller", "client", what="sub account")
     if isinstance(actor, NotFound):
         return actor
     try:
         password = await sub_accounts.reveal_password(context.services, actor, sub_account_id)
     except domain.NotFound as exc:
         return NotFound(message=f"{exc.what} not found", what=exc.what)
+    except domain.PermissionDenied:  # a client, while its portal hides the passwords
+        return NotFound(message="sub account not found", what="sub account")
     return SipPassword(sub_account_id=sub_account_id, password=password)

@@ -14,6 +14,7 @@ from api.graphql.types.common import DEFAULT_PAGE, Connection, Page, paginate
 from api.graphql.types.decks import DeckVersion
 from api.graphql.types.dids import Did
 from api.graphql.types.packages import Package
+from api.graphql.types.portal import MyClient
 from api.graphql.types.resellers import Reseller
 from api.services import clients, decks, dids, packages, resellers
 from api.services.access import client_filter, tenant_of
@@ -39,12 +40,13 @@ async def client(info: Info, id: int) -> ClientResult:
     return Client.from_row(rows[0]) if rows else not_found("client")
 
 
-async def my_client(info: Info) -> Client:
-    """The calling client's own record (portal sessions only)."""
+async def my_client(info: Info) -> MyClient:
+    """The calling client's own record (portal sessions only), without any cost."""
     context = info.context
     actor = context.require_role("client")
     assert actor.client_id is not None
-    return Client.from_domain(await clients.get_client(context.services, actor, actor.client_id))
+    view = await clients.get_client(context.services, actor, actor.client_id)
+    return MyClient.of(Client.from_domain(view))
 
 
 async def clients_(

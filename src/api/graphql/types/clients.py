@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from api.domain import tenants
 from api.graphql.context import Info
 from api.graphql.loaders import AttachedPackage, CdrPageKey
 from api.graphql.reads import AnyRow
@@ -59,13 +60,19 @@ class ClientPackage:
 
 @strawberry.type
 class SubAccount:
-    """A SIP/IAX line; its password is readable through ``subAccountPassword`` (reseller)."""
+    """A SIP/IAX line; ``username`` is its SIP username, unique on the platform
+    (``100001_line-b``); its password is readable through ``sipPassword`` (reseller)."""
 
     id: int
     client_id: int
     username: str
     package_id: int | None
     created_at: datetime
+
+    @strawberry.field
+    def short_name(self) -> str:
+        """The name the reseller gave, without its tenant prefix (``line-b``)."""
+        return tenants.short_name(self.username)
 
     @classmethod
     def from_row(cls, row: SubAccountRow) -> SubAccount:

@@ -20,19 +20,21 @@ _COLUMNS = (("email", 320), ("phone", 32), ("address", 500))
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("resellers") as batch:
-        for name, length in _COLUMNS:
-            batch.add_column(
-                sa.Column(
-                    name,
-                    sqlmodel.sql.sqltypes.AutoString(length=length),
-                    nullable=False,
-                    server_default="",
-                )
-            )
-    with op.batch_alter_table("resellers") as batch:
+    # Plain ADD COLUMN with a default: on SQLite a batch (copy-and-move) of ``resellers``
+    # would drop a table that every tenant row references, which its foreign keys refuse.
+    for name, length in _COLUMNS:
+        op.add_column(
+            "resellers",
+            sa.Column(
+                name,
+                sqlmodel.sql.sqltypes.AutoString(length=length),
+                nullable=False,
+                server_default="",
+            ),
+        )
+    if op.get_bind().dialect.name != "sqlite":  # SQLite cannot drop a column default
         for name, _ in _COLUMNS:
-            batch.alter_column(name, server_default=None)
+            op.alter_column("resellers", name, server_default=None)
 
 
 def downgrade() -> None:
