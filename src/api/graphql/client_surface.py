@@ -26,8 +26,8 @@ from graphql import (
     SelectionSetNode,
 )
 from strawberry.types import ExecutionContext
-from strawberry.types.graphql import OperationType
 
+from api.compat.strawberry import OperationType
 from api.domain.actor import Role
 from api.graphql.errors import Forbidden
 

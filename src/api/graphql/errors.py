@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.utils.str_converters import to_camel_case
 
+from api.compat.strawberry import to_camel_case
 from api.domain import errors as domain
 from api.store.db_errors import is_unavailable
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import strawberry
 from graphql import StringValueNode, ValueNode
-from strawberry.types.scalar import ScalarDefinition
 
+from api.compat.strawberry import ScalarDefinition
 from api.domain.limits import amount_problem, day_problem, moment_problem
 from api.graphql.errors import InvalidValue
 from ratelang.money import MICRO, format_money

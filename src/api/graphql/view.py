@@ -12,13 +12,12 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.unset import UnsetType
 
 from api.auth.authenticate import credential
+from api.compat.strawberry import GraphQLRequestData, UnsetType
 from api.graphql.context import Context
 from api.graphql.request_text import request_problem
 from api.http_errors import RETRY_AFTER_SECONDS
