@@ -1,9 +1,22 @@
 """Limits and protections every request goes through (see ``docs/api.md``).
 
-Depth, alias and token limits reject a document before execution with a clean error;
-introspection is off unless ``--dev``; resolver crashes are masked; the parser and
-validation caches make repeated documents cheap; operations over a websocket must be
-subscriptions and subscriptions must come over a websocket.
+Work is bounded *before* it is done, cheapest check first:
+
+1. a caller without a valid credential may only ``login``: a longer document, or one
+   without the word ``login``, is refused without being parsed; a short one is parsed
+   with a small token limit and refused unless its operations select only ``login``;
+2. the length of the query text (:data:`~api.graphql.limits.MAX_DOCUMENT_CHARS`), before
+   parsing; the token limit while parsing;
+3. the number of fields and of repeated response names, counted on the parsed tree in one
+   linear pass (:func:`~api.graphql.limits.count_selections`), before validation, whose
+   overlapping-fields rule is quadratic and worse;
+4. validation with the depth and alias limits, and no introspection, as rules.
+
+Parsed documents, their validation and their execution plans are cached together in one
+cache bounded by an estimate of their memory (:mod:`api.graphql.document_cache`); only
+short documents are cached. Introspection is off unless ``--dev``; resolver crashes
+are masked; operations over a websocket must be subscriptions and subscriptions must come
+over a websocket.
 
 All of it is one schema extension, :class:`Hardening`: strawberry builds the extensions
 afresh for every operation and wraps every hook of each in a context manager; with the
@@ -15,25 +28,37 @@ transport rule), that machinery was about a third of the CPU of ``{ __typename }
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from functools import lru_cache, partial
-from typing import Any
+from functools import partial
 
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    parse,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, parse
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
-from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
+from api.compat.strawberry import validate_document as validate_with
+from api.graphql.document_cache import DOCUMENTS, CachedDocument
 from api.graphql.errors import should_mask
-
-MAX_DEPTH = 6  # clients.edges.node.cdrs.edges.node (rule.kind beyond it is refused)
-MAX_ALIASES = 15
-MAX_TOKENS = 2000
-CACHE_SIZE = 1024
+from api.graphql.limits import (
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_DOCUMENT_CHARS,
+    MAX_TOKENS,
+    MAX_VALIDATION_ERRORS,
+    PUBLIC_DOCUMENT_CHARS,
+    PUBLIC_MAX_TOKENS,
+    asks_beyond_login,
+    count_selections,
+)
 
 LIMIT_RULES = (max_depth_rule(MAX_DEPTH, None), max_aliases_rule(MAX_ALIASES))
 """The depth and alias limits as validation rules, built *once*. strawberry's
@@ -42,24 +67,28 @@ per operation; the rules are part of the validation cache's key, so with them ev
 request missed the cache and walked the whole document again (≈ 5 ms a request)."""
 PRODUCTION_RULES = (*LIMIT_RULES, NoSchemaIntrospectionCustomRule)
 
-_parse = lru_cache(maxsize=CACHE_SIZE)(parse)
-"""The parser cache: the same query text and options give the same ``DocumentNode``."""
 
-_VALIDATED: OrderedDict[tuple[int, int, tuple[Any, ...]], tuple[Any, Any, list[GraphQLError]]] = (
-    OrderedDict()
-)
+def validate_document(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """Validation without suggestions (:mod:`api.compat.strawberry`), stopping after
+    :data:`~api.graphql.limits.MAX_VALIDATION_ERRORS` errors."""
+    return validate_with(schema, document, rules, max_errors=MAX_VALIDATION_ERRORS)
+
+
+NOT_AUTHENTICATED = "Not authenticated"
 
 
 class Hardening(MaskErrors):
     """Every protection, as one extension (``dev`` keeps introspection):
 
-    - the token limit, applied by the (cached) parser;
+    - the credential, document-length, token, field-count and repeated-name limits, in
+      :meth:`on_parse` (module docstring);
     - the depth and alias limits, and no introspection, as validation rules;
-    - validation cached by the *identity* of the parsed document: strawberry's
-      ``ValidationCache`` is an ``lru_cache`` over (schema, document, rules), whose lookup
-      hashes the whole document tree node by node (≈ 6 % of a small query's CPU); the
-      parser cache hands out the same ``DocumentNode`` for the same text, and each entry
-      keeps its document and schema alive, so their ids are not reused while it is cached;
+    - validation cached in the document's cache entry, i.e. by the *identity* of the parsed
+      document: strawberry's ``ValidationCache`` is an ``lru_cache`` over (schema,
+      document, rules), whose lookup hashes the whole document tree node by node (≈ 6 % of
+      a small query's CPU);
     - only subscriptions over the websocket, and subscriptions only there (the view);
     - unexpected errors masked (``MaskErrors``; its result check, a runtime ``Protocol``
       ``isinstance``, replaced by an attribute read).
@@ -68,33 +97,55 @@ class Hardening(MaskErrors):
     def __init__(self, *, dev: bool) -> None:
         super().__init__(should_mask_error=should_mask, error_message="Unexpected error")
         self._rules = LIMIT_RULES if dev else PRODUCTION_RULES
+        self._entry: CachedDocument | None = None
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        context.parse_options["max_tokens"] = MAX_TOKENS
         context.validation_rules = context.validation_rules + self._rules
         yield from super().on_operation()
 
     def on_parse(self) -> Iterator[None]:
+        """Parse (or reuse) the document once the caller and its size allow it; raising
+        here ends the operation with that error, before any validation."""
         context = self.execution_context
-        context.graphql_document = _parse(context.query, **context.parse_options)
+        query = context.query or ""
+        if getattr(context.context, "actor", None) is None:
+            context.graphql_document = _public_document(query)
+            yield
+            return
+        if len(query) > MAX_DOCUMENT_CHARS:
+            raise GraphQLError(
+                f"The document is longer than {MAX_DOCUMENT_CHARS} characters; "
+                "pass large values as variables"
+            )
+        entry = DOCUMENTS.get(query)
+        if entry is None:
+            document = parse(query, max_tokens=MAX_TOKENS)
+            fields = count_selections(document)
+            entry = DOCUMENTS.put(query, document, fields)
+        else:
+            document = entry.document
+        self._entry = entry
+        context.graphql_document = document
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         schema, document = context.schema._schema, context.graphql_document
+        assert document is not None  # validation runs after a successful parse
         rules = tuple(context.validation_rules)
-        key = (id(schema), id(document), rules)
-        cached = _VALIDATED.get(key)
-        if cached is not None and cached[0] is schema and cached[1] is document:
-            _VALIDATED.move_to_end(key)
-            errors = cached[2]
+        entry = self._entry
+        if entry is None:
+            context.pre_execution_errors = validate_document(schema, document, rules)
+            yield
+            return
+        key = (id(schema), rules)
+        cached = entry.validations.get(key)
+        if cached is not None and cached[0] is schema:
+            errors = cached[1]
         else:
-            assert document is not None  # validation runs after a successful parse
             errors = validate_document(schema, document, rules)
-            _VALIDATED[key] = (schema, document, errors)
-            if len(_VALIDATED) > CACHE_SIZE:
-                _VALIDATED.popitem(last=False)
+            entry.validations[key] = (schema, errors)
         context.pre_execution_errors = errors
         yield
 
@@ -118,6 +169,20 @@ ExtensionFactory = Callable[[], SchemaExtension]
 
 
 def extensions(*, dev: bool) -> list[ExtensionFactory]:
-    """The schema's extension factories: one :class:`Hardening` per operation (the parser
-    and validation caches are module-level, shared by all)."""
+    """The schema's extension factories: one :class:`Hardening` per operation (the
+    document cache is module-level, shared by all)."""
     return [partial(Hardening, dev=dev)]
+
+
+def _public_document(query: str) -> DocumentNode:
+    """The parsed document of a caller without a valid credential, if it only logs in.
+
+    No parsing at all unless the text is short and names ``login``; then a parse with a
+    small token limit and a look at the root fields. Never cached (a login is rare, and a
+    flood of distinct texts must not push out the documents of signed-in callers)."""
+    if len(query) > PUBLIC_DOCUMENT_CHARS or "login" not in query:
+        raise GraphQLError(NOT_AUTHENTICATED)
+    document = parse(query, max_tokens=PUBLIC_MAX_TOKENS)
+    if asks_beyond_login(document):
+        raise GraphQLError(NOT_AUTHENTICATED)
+    return document
