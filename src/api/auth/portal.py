@@ -74,6 +74,7 @@ class PortalAuth:
         wait = self.throttle.retry_after(username)
         if wait > 0:
             return LoginRefused(retry_after=wait)
+        self.passwords.pool.admit()
         async with read_session(self.sessionmaker) as session:
             row = (
                 await session.execute(

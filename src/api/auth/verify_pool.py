@@ -67,6 +67,12 @@ class VerifyPool:
         self.peak_running = 0
         self._seconds = 0.5  # a moving estimate of one check's duration
 
+    def admit(self) -> None:
+        """Raise :class:`PoolBusy` now when a check would be refused (so that a login
+        flood costs no database read either)."""
+        if self.in_flight >= self.workers + self.queue:
+            raise PoolBusy(self._retry_after())
+
     async def run(self, check: Callable[[], T]) -> T:
         """The result of ``check()``, computed on a worker; :class:`PoolBusy` when the pool
         is full or the wait for a worker exceeds :attr:`max_wait`."""
