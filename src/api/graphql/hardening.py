@@ -10,7 +10,11 @@ Work is bounded *before* it is done, cheapest check first:
 3. the number of fields and of repeated response names, counted on the parsed tree in one
    linear pass (:func:`~api.graphql.limits.count_selections`), before validation, whose
    overlapping-fields rule is quadratic and worse;
-4. validation with the depth and alias limits, and no introspection, as rules.
+4. validation with the depth and alias limits, and no introspection, as rules, without
+   field suggestions (:mod:`api.compat.strawberry`).
+
+A document not yet cached is parsed, counted and validated in a thread of its own
+(:data:`_DOCUMENT_WORKER`), not on the event loop.
 
 Parsed documents, their validation and their execution plans are cached together in one
 cache bounded by an estimate of their memory (:mod:`api.graphql.document_cache`); only
