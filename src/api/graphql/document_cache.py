@@ -26,7 +26,7 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 
-from api.graphql.limits import CACHEABLE_DOCUMENT_CHARS
+from api.graphql.limits import CACHEABLE_DOCUMENT_CHARS, PUBLIC_DOCUMENT_CHARS
 
 DOCUMENT_CACHE_BYTES = 16 * 2**20
 """The estimated memory of the documents kept (:func:`weight`)."""
@@ -120,4 +120,8 @@ def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
 
 
 DOCUMENTS = DocumentCache(DOCUMENT_CACHE_BYTES, CACHEABLE_DOCUMENT_CHARS)
-"""The process's document cache, shared by every schema and request."""
+"""The process's document cache, shared by every schema and signed-in request."""
+PUBLIC_DOCUMENT_CACHE_BYTES = 2**20
+PUBLIC_DOCUMENTS = DocumentCache(PUBLIC_DOCUMENT_CACHE_BYTES, PUBLIC_DOCUMENT_CHARS)
+"""The login documents of callers without a credential (a few texts in practice), apart:
+anonymous texts only ever push out each other."""

@@ -53,7 +53,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.types.graphql import OperationType
 
 from api.compat.strawberry import validate_document as validate_with
-from api.graphql.document_cache import DOCUMENTS, CachedDocument
+from api.graphql.document_cache import DOCUMENTS, PUBLIC_DOCUMENTS, CachedDocument
 from api.graphql.errors import should_mask
 from api.graphql.limits import (
     MAX_ALIASES,
@@ -118,7 +118,8 @@ class Hardening(MaskErrors):
         context = self.execution_context
         query = context.query or ""
         if getattr(context.context, "actor", None) is None:
-            context.graphql_document = _public_document(query)
+            self._entry = _public_entry(query)
+            context.graphql_document = self._entry.document
             yield
             return
         if len(query) > MAX_DOCUMENT_CHARS:
@@ -143,17 +144,17 @@ class Hardening(MaskErrors):
         rules = tuple(context.validation_rules)
         entry = self._entry
         if entry is None:
-            if getattr(context.context, "actor", None) is None:  # a short login, inline
-                context.pre_execution_errors = validate_document(schema, document, rules)
-            else:
-                errors = await _off_loop(validate_document, schema, document, rules)
-                context.pre_execution_errors = errors
+            errors = await _off_loop(validate_document, schema, document, rules)
+            context.pre_execution_errors = errors
             yield
             return
         key = (id(schema), rules)
         cached = entry.validations.get(key)
         if cached is not None and cached[0] is schema:
             errors = cached[1]
+        elif getattr(context.context, "actor", None) is None:  # a short login: inline
+            errors = validate_document(schema, document, rules)
+            entry.validations[key] = (schema, errors)
         else:
             errors = await _off_loop(validate_document, schema, document, rules)
             entry.validations[key] = (schema, errors)
@@ -203,15 +204,21 @@ def _parse_and_count(query: str) -> tuple[DocumentNode, int]:
     return document, count_selections(document)
 
 
-def _public_document(query: str) -> DocumentNode:
+def _public_entry(query: str) -> CachedDocument:
     """The parsed document of a caller without a valid credential, if it only logs in.
 
     No parsing at all unless the text is short and names ``login``; then a parse with a
-    small token limit and a look at the root fields. Never cached (a login is rare, and a
-    flood of distinct texts must not push out the documents of signed-in callers)."""
+    small token limit and a look at the root fields. Kept in a cache of their own
+    (:data:`~api.graphql.document_cache.PUBLIC_DOCUMENTS`), so that anonymous texts never
+    push out the documents of signed-in callers, and a flood of one login document costs
+    no parsing or validation."""
+    entry = PUBLIC_DOCUMENTS.get(query)
+    if entry is not None:
+        return entry
     if len(query) > PUBLIC_DOCUMENT_CHARS or "login" not in query:
         raise GraphQLError(NOT_AUTHENTICATED)
     document = parse(query, max_tokens=PUBLIC_MAX_TOKENS)
     if asks_beyond_login(document):
         raise GraphQLError(NOT_AUTHENTICATED)
-    return document
+    fields = count_selections(document)
+    return PUBLIC_DOCUMENTS.put(query, document, fields) or CachedDocument(document, 0)

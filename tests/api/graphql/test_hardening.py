@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from api.graphql import hardening
+from api.graphql.document_cache import PUBLIC_DOCUMENTS
 from api.graphql.limits import (
     MAX_ALIASES,
     MAX_DEPTH,
@@ -156,10 +157,12 @@ async def test_without_a_valid_token_only_login_is_parsed(
         assert body == {"data": None, "errors": [{"message": "Not authenticated"}]}, query
     assert counting.parses == 3
     assert counting.validations == 0
-    for token in (None, "pbs_expired_or_made_up"):
+    PUBLIC_DOCUMENTS.clear()
+    for token in (None, "pbs_expired_or_made_up", None):
         got = await api.data(LOGIN, token, u="alice", p=PASSWORD)
         assert got["login"]["__typename"] == "PortalSession"
-    assert counting.validations == 2
+    assert (counting.parses, counting.validations) == (4, 1)  # then the login is cached
+    assert len(PUBLIC_DOCUMENTS) == 1
 
 
 async def test_introspection_is_off(api: Api) -> None:
