@@ -1,12 +1,14 @@
-"""Portal passwords: argon2id hashes, verified in a worker thread, rehashed when stale."""
+"""Portal passwords: argon2id hashes, verified in a bounded pool of threads
+(:mod:`api.auth.verify_pool`), rehashed when stale."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from api.auth.verify_pool import VerifyPool
 
 DEFAULT_HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4, type=Type.ID)
 """RFC 9106's second recommended profile (argon2id, 64 MiB, 3 passes, 4 lanes)."""
@@ -25,8 +27,11 @@ class Verified:
 class Passwords:
     """Hash and verify with one :class:`argon2.PasswordHasher` (its parameters are current)."""
 
-    def __init__(self, hasher: PasswordHasher = DEFAULT_HASHER) -> None:
+    def __init__(
+        self, hasher: PasswordHasher = DEFAULT_HASHER, pool: VerifyPool | None = None
+    ) -> None:
         self.hasher = hasher
+        self.pool = pool or VerifyPool()
         self._dummy: str | None = None
 
     def hash(self, password: str) -> str:
@@ -47,8 +52,9 @@ class Passwords:
         return Verified(True)
 
     async def verify(self, stored: str | None, password: str) -> Verified:
-        """:meth:`verify_sync` off the event loop (argon2 is deliberately slow)."""
-        return await asyncio.to_thread(self.verify_sync, stored, password)
+        """:meth:`verify_sync` off the event loop, in :attr:`pool` (argon2 is deliberately
+        slow and large); raises :class:`~api.auth.verify_pool.PoolBusy` when it is full."""
+        return await self.pool.run(lambda: self.verify_sync(stored, password))
 
     def _check(self, stored: str, password: str) -> bool:
         try:

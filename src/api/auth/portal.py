@@ -13,6 +13,7 @@ from api.auth.clock import Clock, aware, utcnow
 from api.auth.passwords import Passwords
 from api.auth.throttle import LoginThrottle
 from api.auth.tokens import new_session_token, token_hash
+from api.auth.verify_pool import PoolBusy
 from api.domain.actor import Actor
 from api.store.engine import read_session
 from api.store.tables import Client, PortalSession, Reseller
@@ -32,9 +33,11 @@ class PortalLogin:
 
 @dataclass(frozen=True, slots=True)
 class LoginRefused:
-    """Wrong credentials (deliberately vague) or too many failures (``retry_after`` > 0)."""
+    """Wrong credentials (deliberately vague), too many failures (``retry_after`` > 0), or
+    too many logins at once (``busy``: the password was not checked)."""
 
     retry_after: float = 0.0
+    busy: bool = False
 
 
 class PortalAuth:
@@ -56,7 +59,14 @@ class PortalAuth:
         self.ttl = ttl
 
     async def login(self, username: str, password: str) -> PortalLogin | LoginRefused:
-        """Check the password (rehashing a stale hash), then open a session."""
+        """Check the password (rehashing a stale hash), then open a session. When the
+        password checks are busy the login is refused without counting as a failure."""
+        try:
+            return await self._login(username, password)
+        except PoolBusy as busy:
+            return LoginRefused(retry_after=busy.retry_after, busy=True)
+
+    async def _login(self, username: str, password: str) -> PortalLogin | LoginRefused:
         username = username.strip()
         if not username or len(username) > MAX_USERNAME_LENGTH:
             await self.passwords.verify(None, password)
@@ -64,6 +74,7 @@ class PortalAuth:
         wait = self.throttle.retry_after(username)
         if wait > 0:
             return LoginRefused(retry_after=wait)
+        self.passwords.pool.admit()
         async with read_session(self.sessionmaker) as session:
             row = (
                 await session.execute(

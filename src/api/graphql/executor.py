@@ -33,9 +33,11 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.compat.graphql_core import FieldDetailsList, GroupedFieldSet
+from api.compat.strawberry import StrawberryGraphQLCoreExecutionContext
+from api.graphql.document_cache import DOCUMENTS
 
 _STRAWBERRY_FIELD = "strawberry-definition"
 _LEAF, _OBJECT, _LIST = 0, 1, 2
@@ -57,12 +59,8 @@ class _Redo(Exception):
     """The plain loop met something only graphql-core completes correctly."""
 
 
-_SHARED_PLANS: dict[tuple[int, ...], tuple[tuple[Any, ...], tuple[_Plain | None, ...], bool]] = {}
-"""Plans by (parent type, field nodes of the selection), for documents without directives:
-the parser cache hands out the same nodes for the same document, so a plan is built once,
-not per request. Each entry holds its type and nodes, so their ids are not reused while it
-lives."""
-_SHARED_PLANS_MAX = 4096
+SharedPlan = tuple[tuple[Any, ...], tuple[_Plain | None, ...], bool]
+"""A plan shared between requests: (what keeps its key's ids alive, steps, any plain)."""
 
 _Step = _Plain | tuple[str, FieldDetailsList]  # plain, or (response name, graphql-core's)
 
@@ -107,6 +105,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self._plain_allowed = manager is None or not manager.middlewares
         self._plans: dict[int, tuple[GroupedFieldSet, tuple[_Step, ...], bool]] = {}
+        self._shared: dict[tuple[int, ...], SharedPlan] | None = None
         self._directive_free: bool | None = None
 
     def execute_fields(
@@ -144,14 +143,18 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> tuple[tuple[_Step, ...], bool]:
         """The steps for a selection and whether any is plain: once per request (graphql-core
         memoizes the selections of list items, so a page of rows shares one plan), and once
-        per document when the document has no directives (see :data:`_SHARED_PLANS`)."""
+        per document when the document has no directives and is cached: the plans live in
+        its entry of :data:`~api.graphql.document_cache.DOCUMENTS` and go with it."""
         if not self._plain_allowed:
             return (), False
         cached = self._plans.get(id(grouped_field_set))
         if cached is not None and cached[0] is grouped_field_set:
             return cached[1], cached[2]
         shared_key = self._shared_key(parent_type, grouped_field_set)
-        shared = _SHARED_PLANS.get(shared_key) if shared_key is not None else None
+        shared_plans = self._shared if shared_key is not None else None
+        shared = None
+        if shared_plans is not None and shared_key is not None:
+            shared = shared_plans.get(shared_key)
         if shared is not None:
             plain_steps, any_plain = shared[1], shared[2]
         else:
@@ -160,11 +163,9 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 for name, details in grouped_field_set.items()
             )
             any_plain = any(step is not None for step in plain_steps)
-            if shared_key is not None:
-                if len(_SHARED_PLANS) >= _SHARED_PLANS_MAX:
-                    _SHARED_PLANS.clear()
+            if shared_plans is not None and shared_key is not None:
                 keep_alive = (parent_type, *_nodes(grouped_field_set))
-                _SHARED_PLANS[shared_key] = (keep_alive, plain_steps, any_plain)
+                shared_plans[shared_key] = (keep_alive, plain_steps, any_plain)
         steps = tuple(
             step or (name, details)
             for step, (name, details) in zip(plain_steps, grouped_field_set.items(), strict=True)
@@ -175,12 +176,15 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     def _shared_key(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
     ) -> tuple[int, ...] | None:
-        """The key of a selection's plan shared between requests, or None when the plan may
-        depend on the variables (the document has a directive: ``@skip(if: $v)``…)."""
+        """The key of a selection's plan shared between requests, or None when the document
+        is not cached or the plan may depend on the variables (the document has a
+        directive: ``@skip(if: $v)``…)."""
         if self._directive_free is None:
             loc = self.operation.loc
             self._directive_free = loc is not None and "@" not in loc.source.body
-        if not self._directive_free:
+            entry = DOCUMENTS.entry_of(self.operation) if self._directive_free else None
+            self._shared = None if entry is None else entry.plans
+        if self._shared is None:
             return None
         return (id(parent_type), *map(id, _nodes(grouped_field_set)))
 

@@ -16,7 +16,7 @@ from graphql import GraphQLError, GraphQLSyntaxError, StringValueNode, parse, vi
 from graphql.language import Visitor
 
 from api.domain.text import NUL_MESSAGE, text_problem
-from api.graphql.hardening import MAX_TOKENS
+from api.graphql.limits import MAX_TOKENS
 
 _NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})")
 

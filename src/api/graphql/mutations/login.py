@@ -38,7 +38,12 @@ async def login(info: Info, username: str, password: str) -> LoginResult:
     outcome = await portal.login(username, password[: MAX_PASSWORD_INPUT + 1])
     if isinstance(outcome, LoginRefused):
         wait = int(outcome.retry_after + 0.999)
-        message = "Too many failed logins; try later" if wait else "Invalid username or password"
+        if outcome.busy:
+            message = "Too many logins at once; try later"
+        elif wait:
+            message = "Too many failed logins; try later"
+        else:
+            message = "Invalid username or password"
         return LoginFailed(message=message, retry_after_seconds=wait)
     assert outcome.actor.client_id is not None
     return PortalSession(

@@ -7,9 +7,8 @@ from datetime import datetime
 
 import strawberry
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
-from strawberry.types.base import StrawberryObjectDefinition
-from strawberry.utils.str_converters import to_camel_case
 
+from api.compat.strawberry import StrawberryObjectDefinition, to_camel_case
 from api.graphql.context import Info
 from api.graphql.loaders import CdrLine
 from api.graphql.types.common import CallDirection, Money, direction_of, utc
