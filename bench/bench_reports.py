@@ -94,8 +94,8 @@ async def fill(url: str, schema: str, count: int) -> None:
         now = datetime(2026, 1, 1, tzinfo=UTC)
         await connection.copy_records_to_table(
             "resellers", columns=["id", "name", "currency", "status", "low_balance_threshold",
-                                  "max_call_seconds", "created_at"],
-            records=[(r, f"reseller {r}", "USD", "active", 0, 14400, now)
+                                  "max_call_seconds", "created_at", "email", "phone", "address"],
+            records=[(r, f"reseller {r}", "USD", "active", 0, 14400, now, "", "", "")
                      for r in range(1, RESELLERS + 1)],
         )  # fmt: skip
         clients = [
