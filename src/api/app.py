@@ -29,6 +29,8 @@ from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_limits import BodySizeLimit
 from api.mail.service import start_mail_sender
+from api.portal.hosts import PortalHosts
+from api.portal.routes import portal_mount
 from api.report_routes import report_mount
 from api.services.context import Clock, build_context, utc_now
 from api.settings import Settings
@@ -84,8 +86,12 @@ def create_app(
             WebSocketRoute("/graphql", view),
             report_mount("/reports"),
             *branding_routes(),
+            portal_mount(),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(PortalHosts),
+        ],
         lifespan=lifespan,
     )
 

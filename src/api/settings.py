@@ -33,6 +33,8 @@ class Settings:
     max_call_seconds: int = 4 * 3600
     public_url: str = DEFAULT_PUBLIC_URL
     smtp: SmtpConfig | None = None  # None: e-mails stay queued (a warning at start)
+    hostname_fee: int = 10_000_000  # a portal hostname's one-time fee (micro-units)
+    secure_cookies: bool | None = None  # None: when public_url is https
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return (
@@ -56,7 +58,30 @@ class Settings:
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
             public_url=(env.get("PULSEBILL_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             smtp=smtp_from_env(env),
+            hostname_fee=_micro(env.get("PULSEBILL_HOSTNAME_FEE", "10.00")),
+            secure_cookies=_flag(env.get("PULSEBILL_SECURE_COOKIES")),
         )
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Portal cookies carry ``Secure`` when the platform is served over HTTPS."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.public_url.startswith("https://")
+
+
+def _micro(text: str) -> int:
+    """``"10.00"`` → 10,000,000 micro-units (exact; at most six decimals)."""
+    whole, _, frac = text.strip().partition(".")
+    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 6:
+        raise ValueError(f"PULSEBILL_HOSTNAME_FEE: an amount such as 10.00, got {text!r}")
+    return int(whole) * 1_000_000 + int((frac or "0").ljust(6, "0"))
+
+
+def _flag(text: str | None) -> bool | None:
+    if text is None or text == "":
+        return None
+    return text.lower() in {"1", "true", "yes"}
 
 
 def _local_secret(path: Path = Path(DEFAULT_SECRET_FILE)) -> str:

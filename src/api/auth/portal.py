@@ -55,8 +55,11 @@ class PortalAuth:
         self.clock = clock
         self.ttl = ttl
 
-    async def login(self, username: str, password: str) -> PortalLogin | LoginRefused:
-        """Check the password (rehashing a stale hash), then open a session."""
+    async def login(
+        self, username: str, password: str, *, tenant: int | None = None
+    ) -> PortalLogin | LoginRefused:
+        """Check the password (rehashing a stale hash), then open a session; ``tenant``
+        (a portal's reseller) refuses the clients of every other reseller."""
         username = username.strip()
         if not username or len(username) > MAX_USERNAME_LENGTH:
             await self.passwords.verify(None, password)
@@ -75,6 +78,7 @@ class PortalAuth:
                         col(Client.portal_username) == username,
                         col(Client.status) == "active",
                         col(Reseller.status) == "active",
+                        *([] if tenant is None else [col(Client.reseller_id) == tenant]),
                     )
                 )
             ).one_or_none()
@@ -102,6 +106,20 @@ class PortalAuth:
                 )
             )
         return PortalLogin(token, expires_at, Actor.client(reseller_id, client_id))
+
+    async def open_session(self, reseller_id: int, client_id: int) -> PortalLogin:
+        """A session for a client already identified another way (a single-use login link)."""
+        token, now = new_session_token(), self.clock()
+        async with self.sessionmaker() as session, session.begin():
+            session.add(
+                PortalSession(
+                    client_id=client_id,
+                    token_hash=token_hash(token),
+                    created_at=now,
+                    expires_at=now + self.ttl,
+                )
+            )
+        return PortalLogin(token, now + self.ttl, Actor.client(reseller_id, client_id))
 
     async def logout(self, token: str) -> bool:
         """Revoke the session of ``token``; ``False`` when there was none to revoke."""

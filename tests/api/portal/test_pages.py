@@ -1,0 +1,168 @@
+"""The portal's pages over HTTP (no browser): sessions, CSRF, isolation, services."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from api.services.portal_signup import PENDING
+from api.store.tables import Client, PortalSession
+from tests.api.portal.conftest import Portals, configure
+
+
+async def test_login_dashboard_and_logout(portals: Portals) -> None:
+    acme = portals.acme
+    page = await portals.http.get(f"{acme.base}/dashboard")
+    assert page.status_code == 303
+    assert page.headers["location"] == f"{acme.base}/login"
+    login = await portals.login(acme)
+    assert login.status_code == 303, login.text
+    cookie = login.headers["set-cookie"]
+    assert "pb_session=pbs_" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert f"Path={acme.base}/" in cookie
+    assert "Secure" not in cookie
+    dashboard = await portals.http.get(f"{acme.base}/dashboard")
+    assert dashboard.status_code == 200
+    assert "Balance" in dashboard.text
+    assert "Acme Client" in dashboard.text
+    assert "<svg" in dashboard.text
+    csp = dashboard.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src" not in csp
+    assert "default-src 'none'" in csp
+    token = await portals.csrf(f"{acme.base}/dashboard")
+    out = await portals.http.post(f"{acme.base}/logout", data={"csrf": token})
+    assert out.status_code == 303
+    again = await portals.http.get(f"{acme.base}/dashboard")
+    assert again.status_code == 303
+
+
+async def test_wrong_password_is_refused(portals: Portals) -> None:
+    refused = await portals.login(portals.acme, password="wrong-Password-1")
+    assert refused.status_code == 401
+    assert "Wrong username or password" in refused.text
+
+
+async def test_client_of_another_reseller_cannot_log_in_here(portals: Portals) -> None:
+    token = await portals.csrf(f"{portals.acme.base}/login")
+    refused = await portals.http.post(
+        f"{portals.acme.base}/login",
+        data={"csrf": token, "username": portals.bolt.username, "password": "Correct-Horse-9"},
+    )
+    assert refused.status_code == 401
+
+
+async def test_missing_or_wrong_csrf_is_403_and_writes_nothing(portals: Portals) -> None:
+    acme = portals.acme
+    await portals.http.get(f"{acme.base}/login")  # the CSRF cookie is set
+    for data in ({}, {"csrf": "0" * 64}, {"csrf": ""}):
+        refused = await portals.http.post(
+            f"{acme.base}/login",
+            data={**data, "username": acme.username, "password": "Correct-Horse-9"},
+        )
+        assert refused.status_code == 403
+    async with portals.ctx.read() as uow:
+        sessions = await uow.session.scalar(select(func.count()).select_from(PortalSession))
+    assert sessions == 0
+
+
+async def test_another_tenants_client_gets_404_on_every_page(portals: Portals) -> None:
+    await portals.login(portals.bolt)
+    cookie = portals.http.cookies.get("pb_session", path=f"{portals.bolt.base}/")
+    assert cookie
+    portals.http.cookies.set("pb_session", cookie, path=f"{portals.acme.base}/")
+    for path in ("/dashboard", "/calls", "/calls.csv", "/payments", "/lines", "/dids", "/"):
+        answer = await portals.http.get(f"{portals.acme.base}{path}")
+        assert answer.status_code == 404, path
+        assert "Acme" not in answer.text
+        assert "Bolt" not in answer.text
+
+
+async def test_unknown_portal_code_is_404(portals: Portals) -> None:
+    assert (await portals.http.get("/p/999999/login")).status_code == 404
+    assert (await portals.http.get("/p/abc/login")).status_code == 404
+
+
+async def test_simple_view_shows_amount_due_and_hides_sub_accounts(portals: Portals) -> None:
+    acme = portals.acme
+    await configure(portals.ctx, acme.world.reseller, simple_view=True)
+    await portals.login(acme)
+    page = await portals.http.get(f"{acme.base}/dashboard")
+    assert "Amount due" in page.text
+    assert "Balance</span>" not in page.text
+    assert (await portals.http.get(f"{acme.base}/lines")).status_code == 404
+    assert "Sub accounts" not in page.text
+
+
+async def test_sip_passwords_only_when_shown(portals: Portals) -> None:
+    acme = portals.acme
+    await portals.login(acme)
+    hidden = await portals.http.get(f"{acme.base}/lines")
+    assert acme.line in hidden.text
+    assert "SIP password" not in hidden.text
+    await configure(portals.ctx, acme.world.reseller, show_sip_passwords=True)
+    shown = await portals.http.get(f"{acme.base}/lines")
+    assert "SIP password" in shown.text
+    assert 'class="secret"' in shown.text
+
+
+async def test_turned_off_services_are_absent_and_404(portals: Portals) -> None:
+    acme = portals.acme
+    await configure(portals.ctx, acme.world.reseller, services=["view_payments"])
+    await portals.login(acme)
+    page = await portals.http.get(f"{acme.base}/dashboard")
+    assert f'href="{acme.base}/calls"' not in page.text
+    assert f'href="{acme.base}/payments"' in page.text
+    assert (await portals.http.get(f"{acme.base}/calls")).status_code == 404
+    assert (await portals.http.get(f"{acme.base}/calls.csv")).status_code == 404
+
+
+async def test_payments_page_lists_the_ledger(portals: Portals) -> None:
+    acme = portals.acme
+    await portals.login(acme)
+    page = await portals.http.get(f"{acme.base}/payments")
+    assert page.status_code == 200
+    assert "payment" in page.text
+    assert "20.00 USD" in page.text
+    assert "setup fee" in page.text  # the package's setup fee, as a charge
+
+
+async def test_signup_creates_a_pending_client(portals: Portals) -> None:
+    acme = portals.acme
+    assert (await portals.http.get(f"{acme.base}/signup")).status_code == 404
+    await configure(portals.ctx, acme.world.reseller, signup_enabled=True)
+    form = {
+        "name": "Carol",
+        "email": "carol@example.com",
+        "username": "carol",
+        "password": "Another-Secret-7",
+    }
+    done = await portals.post(f"{acme.base}/signup", form)
+    assert done.status_code == 200, done.text
+    assert "waits for approval" in done.text
+    async with portals.ctx.read() as uow:
+        row = (await uow.session.scalars(select(Client).where(Client.name == "Carol"))).one()
+        assert row.status == PENDING
+        assert row.reseller_id == acme.world.reseller_id
+        assert row.portal_username == "carol"
+        assert row.balance_type == "hard"
+    pending = await portals.login_as("carol", "Another-Secret-7", acme)
+    assert pending.status_code == 401  # a pending client cannot sign in yet
+
+
+async def test_signup_honeypot_creates_nothing(portals: Portals) -> None:
+    acme = portals.acme
+    await configure(portals.ctx, acme.world.reseller, signup_enabled=True)
+    form = {
+        "name": "Robot",
+        "email": "robot@example.com",
+        "username": "robot",
+        "password": "Another-Secret-7",
+        "website": "http://spam.example",
+    }
+    done = await portals.post(f"{acme.base}/signup", form)
+    assert done.status_code == 200
+    async with portals.ctx.read() as uow:
+        found = await uow.session.scalar(select(Client.id).where(Client.name == "Robot"))
+    assert found is None
