@@ -80,7 +80,7 @@ async def get_access(
     tenant = tenant_of(actor, reseller_id)
     async with ctx.read() as uow:
         row = await uow.session.get(PortalAccess, tenant)
-    return _view(ctx, tenant, row)
+        return _view(ctx, tenant, row)
 
 
 async def set_hostname(ctx: ServicesContext, actor: Actor, hostname: str | None) -> AccessView:
@@ -137,7 +137,7 @@ async def set_auto_connect_origins(
 async def allowed_origins(ctx: ServicesContext, tenant: int) -> tuple[str, ...]:
     async with ctx.read() as uow:
         row = await uow.session.get(PortalAccess, tenant)
-    return _origins(row)
+        return _origins(row)
 
 
 class HostCache:

@@ -127,3 +127,26 @@ async def pay(ctx: ServicesContext, tenant: Tenant, amount: int) -> None:
     await payments.add_payment(
         ctx, tenant.world.reseller, tenant.client_id, amount, description="t"
     )
+
+
+async def call(ctx: ServicesContext, tenant: Tenant, call_id: str, seconds: int = 125) -> None:
+    """One outbound call of the tenant's client to Mexico, rated and posted."""
+    from datetime import timedelta
+
+    from api.services.cdrs import rate_cdr
+    from api.services.views import CdrInput
+
+    now = ctx.now()
+    await rate_cdr(
+        ctx,
+        tenant.world.reseller,
+        CdrInput(
+            "sw1",
+            call_id,
+            tenant.line,
+            "outbound",
+            "+525512345678",
+            now - timedelta(hours=1),
+            seconds,
+        ),
+    )
