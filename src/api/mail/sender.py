@@ -69,23 +69,23 @@ class MailSender:
         if not mails:
             return report
         smtp = self._client()
-        try:
-            await smtp.connect()
-            if self.config.username:
-                await smtp.login(self.config.username, self.config.password)
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            reason = _reason(exc)
-            for mail in mails:
-                await self._settle(mail, reason, _permanent(exc), report)
-            return report
+        down: str | None = None  # why the server cannot be reached (the rest wait)
         try:
             for mail in mails:
+                if down is None and not smtp.is_connected:
+                    down = await self._connect(smtp)
+                if down is not None:  # not the e-mail's fault: always a temporary failure
+                    await self._settle(mail, down, False, report)
+                    continue
                 try:
-                    await smtp.send_message(self._message(mail))
+                    message = self._message(mail)
+                except (ValueError, TypeError) as exc:  # a header the format refuses
+                    await self._settle(mail, _reason(exc), True, report)
+                    continue
+                try:
+                    await smtp.send_message(message)
                 except (aiosmtplib.SMTPException, OSError) as exc:
                     await self._settle(mail, _reason(exc), _permanent(exc), report)
-                    if not smtp.is_connected:
-                        await smtp.connect()
                     continue
                 await self._settle(mail, None, False, report)
         finally:
@@ -95,6 +95,18 @@ class MailSender:
                 except (aiosmtplib.SMTPException, OSError):  # pragma: no cover - best effort
                     smtp.close()
         return report
+
+    async def _connect(self, smtp: aiosmtplib.SMTP) -> str | None:
+        """Connect and log in; the reason when it fails."""
+        try:
+            await smtp.connect()
+            if self.config.username:
+                await smtp.login(self.config.username, self.config.password)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            if smtp.is_connected:
+                smtp.close()
+            return _reason(exc)
+        return None
 
     async def drain(self) -> SendReport:
         """Run batches until none is due (``pulsebill send-mail``)."""

@@ -224,3 +224,30 @@ async def test_an_unreachable_server_keeps_the_emails_queued(world: World, clock
             select(func.count()).where(col(MailOutbox.status) == "pending")
         )
     assert pending == 2
+
+
+async def test_a_login_refusal_is_the_servers_fault_and_keeps_the_emails(
+    world: World, smtp: tuple[Collector, int]
+) -> None:
+    await _queue(world.ctx, world.reseller_id, 3)
+    config = SmtpConfig(
+        host="127.0.0.1", port=smtp[1], sender="b@pulsebill.test", username="u", password="pw"
+    )  # this server offers no AUTH
+    report = await MailSender(world.ctx, config).run_once()
+    assert (report.retried, report.failed) == (3, 0)
+    rows = await _rows(world.ctx)
+    assert {r.status for r in rows} == {"pending"}
+    assert "pw" not in rows[0].last_error
+    assert smtp[0].messages == []
+
+
+async def test_an_address_that_cannot_be_a_header_fails_alone(
+    world: World, smtp: tuple[Collector, int], smtp_config: SmtpConfig
+) -> None:
+    async with world.ctx.unit_of_work() as uow:
+        for recipient in ("bad@example.com\r\nBcc: victim@example.com", "good@example.com"):
+            mail = OutgoingMail(world.reseller_id, None, "t", recipient, "A", "", "s", "b", "")
+            await enqueue(uow.session, world.ctx.cipher, mail, world.ctx.now())
+    report = await MailSender(world.ctx, smtp_config).run_once()
+    assert (report.sent, report.failed) == (1, 1)
+    assert [m.rcpt_tos for m in smtp[0].messages] == [["good@example.com"]]
