@@ -29,6 +29,8 @@ from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_limits import BodySizeLimit
 from api.mail.service import start_mail_sender
+from api.payments.ipn import ipn_route
+from api.payments.worker import PaypalVerifier
 from api.portal.hosts import PortalHosts
 from api.portal.routes import portal_mount
 from api.report_routes import report_mount
@@ -67,12 +69,15 @@ def create_app(
         state = AppState(settings, db, sessionmaker, bus, services, authenticator)
         app.state.pulsebill = state
         app.state.sessionmaker = sessionmaker  # read by the CSV report endpoints
+        app.state.paypal = paypal = PaypalVerifier.from_settings(services, settings)
+        retries = paypal.start(settings.paypal_worker_seconds)
         if on_ready is not None:
             on_ready(state)
         mail = start_mail_sender(services, settings.smtp)
         try:
             yield
         finally:
+            await paypal.stop(retries)
             await mail.stop()
             dispose_sync_reader(db)  # the inline SQLite readers of request reads, if any
             if own_engine:
@@ -86,6 +91,7 @@ def create_app(
             WebSocketRoute("/graphql", view),
             report_mount("/reports"),
             *branding_routes(),
+            ipn_route(),
             portal_mount(),
         ],
         middleware=[

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "api.commands.bill",
     "api.commands.rate",
     "api.commands.send_mail",
+    "api.commands.paypal_verify",
 )
 
 

@@ -31,7 +31,10 @@ class Settings:
     dev: bool = False
     max_body_bytes: int = 1_000_000
     max_call_seconds: int = 4 * 3600
-    public_url: str = DEFAULT_PUBLIC_URL
+    paypal_verify_url: str = ""  # overrides PayPal's live and sandbox URLs (tests)
+    paypal_worker_seconds: float = 0  # > 0: the server retries IPN verifications this often
+    public_url: str = ""  # the platform's address; empty: the request's (PayPal),
+    # DEFAULT_PUBLIC_URL for links in e-mails and the portal
     smtp: SmtpConfig | None = None  # None: e-mails stay queued (a warning at start)
     hostname_fee: int = 10_000_000  # a portal hostname's one-time fee (micro-units)
     secure_cookies: bool | None = None  # None: when public_url is https
@@ -45,9 +48,11 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
         """Read ``DATABASE_URL``, ``PULSEBILL_HOST``, ``PULSEBILL_PORT``,
-        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES`` and
-        ``PULSEBILL_PUBLIC_URL`` (the base of links in e-mails, default
-        ``http://127.0.0.1:8000``); SMTP from ``PULSEBILL_SMTP_*`` (:mod:`api.mail.config`)."""
+        ``PULSEBILL_SECRET_KEY``, ``PULSEBILL_DEV``, ``PULSEBILL_MAX_BODY_BYTES``,
+        ``PULSEBILL_PAYPAL_VERIFY_URL``, ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30),
+        ``PULSEBILL_PUBLIC_URL`` (the platform's address: IPN URL, links in e-mails and
+        the portal), ``PULSEBILL_HOSTNAME_FEE`` (10.00), ``PULSEBILL_SECURE_COOKIES``;
+        SMTP from ``PULSEBILL_SMTP_*`` (:mod:`api.mail.config`)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -56,7 +61,9 @@ class Settings:
             secret_key=env.get("PULSEBILL_SECRET_KEY") or _local_secret(),
             dev=dev or env.get("PULSEBILL_DEV", "") in {"1", "true", "yes"},
             max_body_bytes=int(env.get("PULSEBILL_MAX_BODY_BYTES", "1000000")),
-            public_url=(env.get("PULSEBILL_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            paypal_verify_url=env.get("PULSEBILL_PAYPAL_VERIFY_URL", ""),
+            paypal_worker_seconds=float(env.get("PULSEBILL_PAYPAL_WORKER_SECONDS", "30")),
+            public_url=env.get("PULSEBILL_PUBLIC_URL", "").rstrip("/"),
             smtp=smtp_from_env(env),
             hostname_fee=_micro(env.get("PULSEBILL_HOSTNAME_FEE", "10.00")),
             secure_cookies=_flag(env.get("PULSEBILL_SECURE_COOKIES")),

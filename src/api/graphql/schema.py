@@ -19,11 +19,13 @@ from api.graphql.mutations import calls as calls_m
 from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
 from api.graphql.mutations import password_reset as reset_m
+from api.graphql.mutations import paypal as paypal_m
 from api.graphql.mutations import portal_access as access_m
 from api.graphql.mutations import portal_admin
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
 from api.graphql.queries import fields as q
+from api.graphql.queries import paypal as paypal_q
 from api.graphql.queries import reports, viewer
 from api.graphql.scalars import DECIMAL_SCALAR
 
@@ -49,6 +51,8 @@ class Query:
     portal_settings = strawberry.field(resolver=branding_m.portal_settings)
     portal_settings_preview = strawberry.field(resolver=branding_m.portal_settings_preview)
     portal_access = strawberry.field(resolver=access_m.portal_access_)
+    paypal_settings = strawberry.field(resolver=paypal_q.paypal_settings_)
+    paypal_ipn_messages = strawberry.field(resolver=paypal_q.paypal_ipn_messages)
 
 
 @strawberry.type
@@ -83,6 +87,7 @@ class Mutation:
     create_portal_login_link = strawberry.mutation(resolver=access_m.create_portal_login_link)
     approve_signup = strawberry.mutation(resolver=access_m.approve_signup)
     order_did = strawberry.mutation(resolver=access_m.order_did)
+    set_paypal_settings = strawberry.mutation(resolver=paypal_m.set_paypal_settings)
 
 
 @strawberry.type

@@ -21,7 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.actor import Actor
 from api.reports.kinds import AccountKind, Movement, movement_of
 from api.reports.period import Period
-from api.reports.schema import accounts, clients, ledger_entries, ledger_transactions, resellers
+from api.reports.schema import (
+    accounts,
+    clients,
+    ledger_entries,
+    ledger_transactions,
+    paypal_payments,
+    resellers,
+)
 from api.reports.scope import Scope, scope_of
 from api.reports.sql import exact_int
 
@@ -53,13 +60,16 @@ class ClientStatement:
 @dataclass(frozen=True, slots=True)
 class ResellerFinancials:
     """A reseller's clients (none for the operator's view), their sum, and its own account
-    with the operator (``None`` for a client's view)."""
+    with the operator (``None`` for a client's view). ``paypal_fees``: what PayPal kept of
+    the period's PayPal payments (net of fees it returned with refunds; ``None`` for a
+    client's view)."""
 
     reseller_id: int
     reseller_name: str
     clients: list[ClientStatement]
     clients_total: Balances
     with_operator: Balances | None
+    paypal_fees: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,7 @@ async def financial_report(
         if scope.sees_cost
         else {}
     )
+    fees = await _paypal_fees(session, period, scope, reseller_id) if scope.sees_cost else {}
     statements: dict[int, list[ClientStatement]] = defaultdict(list)
     for (owner_id, client_id), name in client_names.items():
         balances = client_balances.get(client_id, Balances())
@@ -93,7 +104,10 @@ async def financial_report(
         total = sum((line.balances for line in lines), Balances())
         with_operator = operator_balances.get(owner_id, Balances()) if scope.sees_cost else None
         shown = [] if scope.reseller_id is None else lines
-        report.append(ResellerFinancials(owner_id, owner_name, shown, total, with_operator))
+        paypal_fees = fees.get(owner_id, 0) if scope.sees_cost else None
+        report.append(
+            ResellerFinancials(owner_id, owner_name, shown, total, with_operator, paypal_fees)
+        )
     return FinancialReport(period, report)
 
 
@@ -151,6 +165,22 @@ async def _reseller_account_balances(
         if wanted is not None:
             conditions.append(accounts.c.reseller_id == wanted)
     return await _balances(session, period, _entries(), accounts.c.reseller_id, conditions)
+
+
+async def _paypal_fees(
+    session: AsyncSession, period: Period, scope: Scope, reseller_id: int | None
+) -> dict[int, int]:
+    """Per reseller id, the PayPal fees (``mc_fee``) recorded during the period."""
+    fees = paypal_payments
+    query = (
+        select(fees.c.reseller_id, func.sum(fees.c.fee))
+        .where(fees.c.created_at >= period.utc_start, fees.c.created_at < period.utc_end)
+        .group_by(fees.c.reseller_id)
+    )
+    for wanted in (scope.reseller_id, reseller_id):
+        if wanted is not None:
+            query = query.where(fees.c.reseller_id == wanted)
+    return {owner: exact_int(total) for owner, total in (await session.execute(query)).all()}
 
 
 def _entries() -> FromClause:

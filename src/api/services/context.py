@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.auth.rate_limit import RateLimit
 from api.events import Event, EventBus
 from api.services.secrets import PasswordCipher
-from api.settings import Settings
+from api.settings import DEFAULT_PUBLIC_URL, Settings
 from api.store.unit_of_work import UnitOfWork
 from ratelang.model import CompiledPackage, Deck
 
@@ -110,6 +110,6 @@ def build_context(
         cipher=PasswordCipher(settings.secret_key),
         clock=clock,
         max_call_seconds=settings.max_call_seconds,
-        public_url=settings.public_url,
+        public_url=settings.public_url or DEFAULT_PUBLIC_URL,
         hostname_fee=settings.hostname_fee,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
@@ -15,7 +17,8 @@ from api.services.client_money import after_balance_change
 from api.services.context import ServicesContext
 from api.services.tenancy import load_client, load_reseller
 from api.services.views import MoneyMovement
-from api.store.tables import LedgerEntry, LedgerTransaction
+from api.store.ledger import Posted
+from api.store.tables import LedgerEntry, LedgerTransaction, Reseller
 from api.store.unit_of_work import UnitOfWork
 
 PAYMENT_METHODS = frozenset({"manual", "paypal"})
@@ -173,3 +176,43 @@ def _check(amount: int, description: str) -> None:
         raise InvalidInput("amount", "must be positive")
     if len(description) > MAX_DESCRIPTION:
         raise InvalidInput("description", f"at most {MAX_DESCRIPTION} characters")
+
+
+async def post_payment_in(
+    uow: UnitOfWork,
+    reseller: Reseller,
+    client_id: int,
+    amount: int,
+    *,
+    method: str,
+    description: str,
+    key: str | None,
+    at: datetime,
+) -> Posted:
+    """Post a payment of ``amount`` (negative: its reversal) inside the caller's unit of
+    work, with the balance rules (a hard client lifted above 0 is unsuspended, one taken
+    below 0 suspended) and the usual events. For use cases that must post in the same
+    transaction as their own rows (PayPal); the caller checks the client."""
+    assert reseller.id is not None
+    accounts = await uow.accounts.tenant_accounts(reseller.id, client_id)
+    draft = TransactionDraft(
+        TransactionKind.PAYMENT,
+        reseller.id,
+        client_id,
+        description=description,
+        method=method,
+        key=key,
+    )
+    draft.move(amount, debit=accounts.client_funding, credit=accounts.client)
+    posted = await uow.ledger.post(draft, at)
+    await after_balance_change(
+        uow,
+        reseller.id,
+        client_id,
+        posted.balances[accounts.client],
+        previous=posted.balances[accounts.client] - amount,
+        currency=reseller.currency,
+        default_threshold=reseller.low_balance_threshold,
+        at=at,
+    )
+    return posted

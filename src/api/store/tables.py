@@ -391,3 +391,63 @@ class PortalLoginLink(SQLModel, table=True):
     created_at: datetime = _when()
     expires_at: datetime = _when()
     used_at: datetime | None = _when(nullable=True)
+
+
+class PaypalSettings(SQLModel, table=True):
+    """A reseller's PayPal integration: receiver e-mail, offered amounts, live or sandbox."""
+
+    __tablename__ = "paypal_settings"
+
+    reseller_id: int = Field(foreign_key="resellers.id", primary_key=True)
+    enabled: bool = False
+    email: str = Field(default="", max_length=254)
+    amounts: str = Field(default="", max_length=100)  # "10,20,50": whole currency units
+    sandbox: bool = False
+    updated_at: datetime = _when()
+
+
+class PaypalIpnMessage(SQLModel, table=True):
+    """One IPN message exactly as received (raw body), and what became of it."""
+
+    __tablename__ = "paypal_ipn_messages"
+    __table_args__ = (
+        Index("ix_paypal_ipn_messages_due", "status", "next_attempt_at"),
+        Index("ix_paypal_ipn_messages_reseller_id_id", "reseller_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id")
+    received_at: datetime = _when()
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: str = Field(default="", sa_type=Text)  # JSON: the headers of interest
+    status: str = Field(default="pending", max_length=16)
+    reason: str = Field(default="", max_length=32)
+    detail: str = Field(default="", max_length=200)
+    txn_id: str = Field(default="", max_length=64)
+    payment_status: str = Field(default="", max_length=32)
+    client_id: int | None = Field(default=None, foreign_key="clients.id")
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    claimed_until: datetime | None = _when(nullable=True)
+    processed_at: datetime | None = _when(nullable=True)
+
+
+class PaypalPayment(SQLModel, table=True):
+    """Money a PayPal message moved: a payment, its reversal (refund or chargeback) or the
+    cancelled reversal. Unique per PayPal transaction and movement: a ``txn_id`` is
+    credited once, whatever races."""
+
+    __tablename__ = "paypal_payments"
+    __table_args__ = (UniqueConstraint("reseller_id", "txn_id", "movement"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id")
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    txn_id: str = Field(max_length=64)  # the payment's id (a reversal's parent_txn_id)
+    movement: str = Field(max_length=16)  # credit | reverse | restore
+    message_txn_id: str = Field(default="", max_length=64)
+    amount: int = _money()  # signed, as it moved the client's balance
+    fee: int = _money()  # PayPal's mc_fee, signed as PayPal sent it
+    transaction_id: int = Field(foreign_key="ledger_transactions.id")
+    message_id: int = Field(foreign_key="paypal_ipn_messages.id")
+    created_at: datetime = _when()

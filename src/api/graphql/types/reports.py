@@ -185,6 +185,9 @@ class ResellerFinancials:
     clients: list[ClientFinancials]
     clients_total: BalanceMovements
     with_operator: BalanceMovements | None
+    paypal_fees: Money | None = strawberry.field(
+        default=None, description="PayPal's fees on the period's PayPal payments (not for clients)."
+    )
 
 
 @strawberry.type
@@ -215,6 +218,7 @@ class FinancialReportResult:
                     ],
                     clients_total=b(f.clients_total),
                     with_operator=None if f.with_operator is None else b(f.with_operator),
+                    paypal_fees=_m(f.paypal_fees, currency),
                 )
                 for f in r.resellers
             ],

@@ -1,7 +1,7 @@
 """portal access (hostname, auto-connect origins) and single-use login links
 
 Revision ID: 0009_portal
-Revises: 0005_branding_mail (the coordinator re-chains; the issue gave "0001")
+Revises: 0005_branding_mail, 0006_paypal (a merge point here; the coordinator re-chains)
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0009_portal"
-down_revision: str | tuple[str, ...] | None = "0005_branding_mail"
+down_revision: str | tuple[str, ...] | None = ("0005_branding_mail", "0006_paypal")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
