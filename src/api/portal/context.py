@@ -73,9 +73,14 @@ class Portal:
             items.append(("Sub accounts", "/lines"))
         if self.dids_page:
             items.append(("DIDs", "/dids"))
-        if self.offers(PortalService.PAYPAL_TOPUP):
+        if self.topup_page:
             items.append(("Top up", "/topup"))
         return items
+
+    @property
+    def topup_page(self) -> bool:
+        """PayPal top-ups: the service is on and the reseller set PayPal up."""
+        return self.offers(PortalService.PAYPAL_TOPUP) and self.brand.paypal_ready
 
     @property
     def dids_page(self) -> bool:

@@ -30,6 +30,7 @@ from api.domain.errors import (
     PermissionDenied,
 )
 from api.domain.images import ImageKind
+from api.domain.paypal import CustomSigner
 from api.portal.chart import usage_chart
 from api.portal.context import NotSignedIn, Portal, load_portal, not_found, template_globals
 from api.portal.security import (
@@ -50,6 +51,7 @@ from api.services.client_packages import list_attachments
 from api.services.did_orders import client_numbers, did_offer, order_did
 from api.services.login_links import redeem_login_link
 from api.services.password_resets import TooManyRequests, complete_reset, request_reset
+from api.services.paypal_buttons import topup_buttons
 from api.services.portal_access import allowed_origins
 from api.services.portal_reads import client_calls, client_ledger, daily_usage
 from api.services.portal_signup import sign_up
@@ -480,6 +482,30 @@ async def dids(request: Request, portal: Portal) -> Response:
         error=error,
         currency=portal.brand.currency,
     )
+
+
+@page
+async def topup(request: Request, portal: Portal) -> Response:
+    """The reseller's PayPal amounts, each a form posting straight to PayPal."""
+    if not portal.topup_page:
+        raise not_found()
+    actor = portal.signed_in()
+    settings = portal.state.settings
+    platform = settings.public_url or (
+        str(request.base_url).rstrip("/") if portal.base else portal.state.services.public_url
+    )
+    here = str(request.base_url).rstrip("/") + portal.url("/dashboard")
+    buttons = await topup_buttons(
+        portal.state.services,
+        actor,
+        CustomSigner(settings.secret_key),
+        platform_url=platform,
+        return_url=here,
+        item_name=f"{portal.brand.settings.title}: account top-up",
+    )
+    if not buttons:
+        raise not_found()
+    return render(request, portal, "topup.html", buttons=buttons, currency=portal.brand.currency)
 
 
 # --- resources ---------------------------------------------------------------------------

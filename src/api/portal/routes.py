@@ -26,6 +26,7 @@ def portal_routes() -> list[BaseRoute]:
         Route("/payments", pages.payments, methods=GET),
         Route("/lines", pages.lines, methods=GET),
         Route("/dids", pages.dids, methods=FORM),
+        Route("/topup", pages.topup, methods=GET),
         Route("/style.css", pages.stylesheet, methods=GET),
         Route("/logo", pages.logo, methods=GET),
         Route("/login-background", pages.login_background, methods=GET),

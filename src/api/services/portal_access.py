@@ -29,7 +29,7 @@ from api.services.access import reseller_scope, tenant_of
 from api.services.branding import settings_of
 from api.services.context import ServicesContext
 from api.services.tenancy import load_reseller
-from api.store.tables import BrandingImage, PortalAccess, Reseller
+from api.store.tables import BrandingImage, PaypalSettings, PortalAccess, Reseller
 from api.store.unit_of_work import UnitOfWork
 
 HOST_CACHE_SECONDS = 30.0
@@ -243,6 +243,7 @@ class PortalBrand:
     settings: PortalSettings
     has_logo: bool
     has_login_background: bool
+    paypal_ready: bool = False  # PayPal set up (on, with a receiver e-mail)
 
 
 async def portal_brand(ctx: ServicesContext, tenant: int) -> PortalBrand | None:
@@ -258,6 +259,8 @@ async def portal_brand(ctx: ServicesContext, tenant: int) -> PortalBrand | None:
                 select(col(BrandingImage.kind)).where(col(BrandingImage.reseller_id) == tenant)
             )
         )
+        paypal = await uow.session.get(PaypalSettings, tenant)
+        paypal_ready = paypal is not None and paypal.enabled and bool(paypal.email)
     applied = effective(settings)
     images = shows_images(settings)
     return PortalBrand(
@@ -267,4 +270,5 @@ async def portal_brand(ctx: ServicesContext, tenant: int) -> PortalBrand | None:
         applied,
         images and ImageKind.LOGO.value in kinds,
         images and ImageKind.LOGIN_BACKGROUND.value in kinds,
+        paypal_ready,
     )

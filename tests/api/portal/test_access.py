@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -12,6 +13,9 @@ from api.services import clients, dids, login_links, portal_access, resellers
 from api.services.views import NewDid
 from api.store.tables import Did, PortalSession
 from tests.api.portal.conftest import PASSWORD, Portals, call, configure, make_tenant
+
+FORM = re.compile(r'<form class="paypal" method="post" action="([^"]+)">(.*?)</form>', re.S)
+FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
 async def _sessions(portals: Portals) -> int:
@@ -162,3 +166,34 @@ async def test_graphql_access_link_and_order(portals: Portals) -> None:
     body = access.json()["data"]["portalAccess"]
     assert body["portalUrl"] == f"http://platform.test{acme.base}/"
     assert "/connect" in body["autoConnectSnippet"]
+
+
+async def test_topup_form_carries_what_paypal_expects(portals: Portals) -> None:
+    from api.domain.paypal import CustomSigner
+    from api.services.paypal_settings import set_paypal_settings
+
+    acme, ctx = portals.acme, portals.ctx
+    await portals.login(acme)
+    await configure(ctx, acme.world.reseller, services=["view_cdrs", "paypal_topup"])
+    assert (await portals.http.get(f"{acme.base}/topup")).status_code == 404  # no PayPal yet
+    await set_paypal_settings(
+        ctx, acme.world.reseller, enabled=True, email="pay@acme.example", amounts=[10, 25],
+        sandbox=False,
+    )  # fmt: skip
+    page = await portals.http.get(f"{acme.base}/topup")
+    assert page.status_code == 200
+    forms = FORM.findall(page.text)
+    assert len(forms) == 2
+    action, body = forms[0]
+    assert action == "https://www.paypal.com/cgi-bin/webscr"
+    fields = dict(FIELD.findall(body))
+    assert fields["cmd"] == "_xclick"
+    assert fields["business"] == "pay@acme.example"
+    assert fields["amount"] == "10.00"
+    assert fields["currency_code"] == "USD"
+    assert fields["notify_url"] == f"http://platform.test/paypal/ipn/{acme.code}"
+    signer = CustomSigner("test-secret")
+    assert signer.client_id(acme.world.reseller_id, fields["custom"]) == acme.client_id
+    assert dict(FIELD.findall(forms[1][1]))["amount"] == "25.00"
+    await configure(ctx, acme.world.reseller, services=["view_cdrs"])
+    assert (await portals.http.get(f"{acme.base}/topup")).status_code == 404
