@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlmodel import col
 
 from api.auth.clock import aware
@@ -89,17 +89,27 @@ def own_client(actor: Actor) -> tuple[int, int]:
 async def client_calls(
     ctx: ServicesContext, actor: Actor, *, limit: int = 50, before_id: int | None = None
 ) -> list[ClientCall]:
-    """The client's calls, newest first (``limit`` at most 200; keyset by id)."""
+    """The client's calls, newest first by start time (``limit`` at most 200); the next
+    page starts after the call ``before_id`` of this page (keyset on start time and id,
+    served by the ``(client_id, started_at, id)`` index)."""
     tenant, client_id = own_client(actor)
     limit = max(1, min(limit, MAX_PAGE))
+    mine = (col(Cdr.reseller_id) == tenant, col(Cdr.client_id) == client_id)
     query = (
         select(*(getattr(Cdr, name) for name in CLIENT_CALL_COLUMNS))
-        .where(col(Cdr.reseller_id) == tenant, col(Cdr.client_id) == client_id)
-        .order_by(col(Cdr.id).desc())
+        .where(*mine)
+        .order_by(col(Cdr.started_at).desc(), col(Cdr.id).desc())
         .limit(limit)
     )
     if before_id is not None:
-        query = query.where(col(Cdr.id) < before_id)
+        started = select(col(Cdr.started_at)).where(col(Cdr.id) == before_id, *mine)
+        pivot = started.scalar_subquery()
+        query = query.where(
+            or_(
+                col(Cdr.started_at) < pivot,
+                and_(col(Cdr.started_at) == pivot, col(Cdr.id) < before_id),
+            )
+        )
     async with ctx.read() as uow:
         rows = (await uow.session.execute(query)).all()
     return [_call(row) for row in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +15,9 @@ from api.app import create_app
 from api.domain.actor import Actor
 from api.domain.tenants import reseller_code
 from api.services import branding, payments, portal_logins, sub_accounts
+from api.services.cdrs import rate_cdr
 from api.services.context import ServicesContext
+from api.services.views import CdrInput
 from api.settings import Settings
 from api.state import AppState
 from tests.api.conftest import Clock, World, make_world
@@ -129,13 +132,10 @@ async def pay(ctx: ServicesContext, tenant: Tenant, amount: int) -> None:
     )
 
 
-async def call(ctx: ServicesContext, tenant: Tenant, call_id: str, seconds: int = 125) -> None:
+async def call(
+    ctx: ServicesContext, tenant: Tenant, call_id: str, seconds: int = 125, hours_ago: int = 1
+) -> None:
     """One outbound call of the tenant's client to Mexico, rated and posted."""
-    from datetime import timedelta
-
-    from api.services.cdrs import rate_cdr
-    from api.services.views import CdrInput
-
     now = ctx.now()
     await rate_cdr(
         ctx,
@@ -146,7 +146,7 @@ async def call(ctx: ServicesContext, tenant: Tenant, call_id: str, seconds: int 
             tenant.line,
             "outbound",
             "+525512345678",
-            now - timedelta(hours=1),
+            now - timedelta(hours=hours_ago),
             seconds,
         ),
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from api.services.portal_signup import PENDING
 from api.store.tables import Client, PortalSession
-from tests.api.portal.conftest import Portals, configure
+from tests.api.portal.conftest import Portals, call, configure
+
+DURATION = re.compile(r"<td>Mexico</td><td>(\d+)</td>")
+NEXT = re.compile(r'calls\?before=(\d+)">Older calls')
 
 
 async def test_login_dashboard_and_logout(portals: Portals) -> None:
@@ -166,3 +171,18 @@ async def test_signup_honeypot_creates_nothing(portals: Portals) -> None:
     async with portals.ctx.read() as uow:
         found = await uow.session.scalar(select(Client.id).where(Client.name == "Robot"))
     assert found is None
+
+
+async def test_calls_newest_first_with_paging(portals: Portals) -> None:
+    acme = portals.acme
+    for i in range(55):  # inserted oldest-last: ids do not follow the start times
+        await call(portals.ctx, acme, f"p{i}", seconds=10 + i, hours_ago=1 + i)
+    await portals.login(acme)
+    first = await portals.http.get(f"{acme.base}/calls")
+    durations = [int(d) for d in DURATION.findall(first.text)]
+    assert durations == list(range(10, 60))  # the newest (1 hour ago, 10 s) first
+    older = NEXT.search(first.text)
+    assert older is not None
+    second = await portals.http.get(f"{acme.base}/calls?before={older.group(1)}")
+    assert [int(d) for d in DURATION.findall(second.text)] == list(range(60, 65))
+    assert NEXT.search(second.text) is None
