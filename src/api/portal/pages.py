@@ -63,7 +63,7 @@ TEMPLATES.env.filters["rate"] = lambda micros: format_micros(int(micros), 4)
 PAGE = 50
 CSV_PAGE = 200
 CSV_MAX_ROWS = 100_000
-SIGNUPS = RateLimit(5, 3600.0)  # signups per client address per hour (this process)
+SIGNUPS_PER_HOUR = 5  # per client address and portal, in each app (process)
 HONEYPOT = "website"
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -135,6 +135,14 @@ def _signed_in(portal: Portal, login: PortalLogin) -> Response:
         max_age=int(portal.state.authenticator.portal.ttl.total_seconds()),
     )
     return response
+
+
+def _signups(request: Request) -> RateLimit:
+    """The app's signup throttle (one per app, so two apps never share counts)."""
+    limit: RateLimit | None = getattr(request.app.state, "portal_signups", None)
+    if limit is None:
+        limit = request.app.state.portal_signups = RateLimit(SIGNUPS_PER_HOUR, 3600.0)
+    return limit
 
 
 def _address(request: Request) -> str:
@@ -271,7 +279,7 @@ async def signup(request: Request, portal: Portal) -> Response:
     values = {name: _field(form, name, 500) for name in fields}
     if _field(form, HONEYPOT):  # only robots fill the hidden field: pretend it worked
         return render(request, portal, "message.html", message="Thank you for signing up.")
-    wait = SIGNUPS.hit(f"{portal.tenant}:{_address(request)}")
+    wait = _signups(request).hit(f"{portal.tenant}:{_address(request)}")
     if wait:
         return render(
             request,

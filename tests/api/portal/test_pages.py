@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from sqlalchemy import func, select
 
+from api.domain.tenants import reseller_code
 from api.services.portal_signup import PENDING
 from api.store.tables import Client, PortalSession
+from tests.api.conftest import make_world
 from tests.api.portal.conftest import Portals, call, configure
+from tests.conftest import Database
 
 DURATION = re.compile(r"<td>Mexico</td><td>(\d+)</td>")
 NEXT = re.compile(r'calls\?before=(\d+)">Older calls')
@@ -186,3 +190,114 @@ async def test_calls_newest_first_with_paging(portals: Portals) -> None:
     second = await portals.http.get(f"{acme.base}/calls?before={older.group(1)}")
     assert [int(d) for d in DURATION.findall(second.text)] == list(range(60, 65))
     assert NEXT.search(second.text) is None
+
+
+async def test_signups_are_throttled_per_address(portals: Portals) -> None:
+    acme = portals.acme
+    await configure(portals.ctx, acme.world.reseller, signup_enabled=True)
+    answers = []
+    for i in range(6):
+        form = {
+            "name": f"Person {i}",
+            "email": f"p{i}@example.com",
+            "username": f"person{i}",
+            "password": "Another-Secret-7",
+        }
+        answers.append((await portals.post(f"{acme.base}/signup", form)).status_code)
+    assert answers == [200] * 5 + [429]
+    async with portals.ctx.read() as uow:
+        made = await uow.session.scalar(
+            select(func.count()).select_from(Client).where(Client.name.startswith("Person"))  # type: ignore[attr-defined]
+        )
+    assert made == 5
+
+
+POSTS = {
+    "/login": {"username": "alice", "password": "Correct-Horse-9"},
+    "/logout": {},
+    "/signup": {
+        "name": "X",
+        "email": "x@example.com",
+        "username": "xx1",
+        "password": "Pa55-word-x",
+    },
+    "/forgot": {"login": "alice"},
+    "/reset": {"token": "t", "password": "Another-Secret-7"},
+    "/dids": {"number": "15145550001"},
+}
+
+
+async def test_every_form_refuses_a_missing_or_wrong_csrf_token(portals: Portals) -> None:
+    acme = portals.acme
+    await configure(portals.ctx, acme.world.reseller, signup_enabled=True, services=["order_dids"])
+    await portals.login(acme)
+    before = await _counts(portals)
+    for path, data in POSTS.items():
+        for token in (None, "f" * 64):
+            form = dict(data) if token is None else {**data, "csrf": token}
+            answer = await portals.http.post(f"{acme.base}{path}", data=form)
+            assert answer.status_code == 403, path
+    assert await _counts(portals) == before
+    assert (await portals.http.get(f"{acme.base}/dashboard")).status_code == 200  # still in
+
+
+async def _counts(portals: Portals) -> tuple[int, ...]:
+    from api.store.tables import Did, MailOutbox, PasswordResetToken
+
+    async with portals.ctx.read() as uow:
+        counts = []
+        for table in (Client, PortalSession, PasswordResetToken, MailOutbox, Did):
+            counts.append(await uow.session.scalar(select(func.count()).select_from(table)))
+        return tuple(int(c or 0) for c in counts)
+
+
+async def test_secure_cookie_over_https(database: Database) -> None:
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(
+        database_url=database.url, secret_key="k", public_url="https://billing.example.net"
+    )
+    assert settings.cookies_secure
+    assert not Settings(public_url="http://x.example").cookies_secure
+    assert not Settings(public_url="https://x.example", secure_cookies=False).cookies_secure
+    app = create_app(settings, engine=database.engine)
+    async with app.router.lifespan_context(app):
+        ctx = app.state.pulsebill.services
+        world = await make_world(ctx)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            page = await http.get(f"/p/{reseller_code(world.reseller_id)}/login")
+    assert page.status_code == 200
+    assert "Secure" in page.headers["set-cookie"]
+    assert "HttpOnly" in page.headers["set-cookie"]
+
+
+async def test_classic_version_keeps_title_and_welcome_and_the_basic_pages(
+    portals: Portals,
+) -> None:
+    acme = portals.acme
+    await configure(
+        portals.ctx,
+        acme.world.reseller,
+        version="classic",
+        title="Acme Classic",
+        welcome_text="Hello from the old portal.",
+        button_colour="#123456",
+        header_text="Shown only in branded",
+        services=["view_cdrs", "view_payments", "call_forwarding"],
+    )
+    login = await portals.http.get(f"{acme.base}/login")
+    assert "Acme Classic" in login.text
+    assert "Hello from the old portal." in login.text
+    assert "Shown only in branded" not in login.text
+    css = await portals.http.get(f"{acme.base}/style.css")
+    assert "--button: #1f6feb;" in css.text  # the default colour, not the branded one
+    await portals.login(acme)
+    page = await portals.http.get(f"{acme.base}/dashboard")
+    assert f'href="{acme.base}/calls"' in page.text
+    assert f'href="{acme.base}/payments"' not in page.text  # not a basic service
+    assert f'href="{acme.base}/dids"' not in page.text
+    assert (await portals.http.get(f"{acme.base}/payments")).status_code == 404
+    assert (await portals.http.get(f"{acme.base}/dids")).status_code == 404
+    assert (await portals.http.get(f"{acme.base}/lines")).status_code == 200
