@@ -20,7 +20,7 @@ from api.services.context import ServicesContext
 from api.services.views import CdrInput
 from api.settings import Settings
 from api.state import AppState
-from tests.api.conftest import Clock, World, make_world
+from tests.api.conftest import Clock, World, check_invariants, make_world
 from tests.api.graphql.conftest import FAST_PASSWORDS
 from tests.conftest import Database
 
@@ -120,6 +120,7 @@ async def portals(database: Database) -> AsyncIterator[Portals]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Portals(state, http, acme, bolt, clock)
+    await check_invariants(database)  # every balance still equals its ledger entries
 
 
 async def add_line(ctx: ServicesContext, tenant: Tenant, name: str) -> None:

@@ -197,3 +197,45 @@ async def test_topup_form_carries_what_paypal_expects(portals: Portals) -> None:
     assert dict(FIELD.findall(forms[1][1]))["amount"] == "25.00"
     await configure(ctx, acme.world.reseller, services=["view_cdrs"])
     assert (await portals.http.get(f"{acme.base}/topup")).status_code == 404
+
+
+async def test_graphql_order_did_as_a_client(portals: Portals) -> None:
+    acme, ctx = portals.acme, portals.ctx
+    await dids.add_dids(ctx, acme.world.operator, [NewDid("+15145550003", 1_000_000)])
+    await dids.take_did(ctx, acme.world.reseller, "+15145550003")
+    login = await portals.http.post(
+        "/graphql",
+        json={
+            "query": """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
+                ... on PortalSession { token } } }""",
+            "variables": {"u": acme.username, "p": PASSWORD},
+        },
+    )
+    token = login.json()["data"]["login"]["token"]
+    order = """mutation($n: String!) { orderDid(number: $n) { __typename
+        ... on DidOrdered { number setupPrice { amount } monthlyPrice { amount } }
+        ... on NotFound { what } } }"""
+
+    async def ask(number: str) -> dict[str, object]:
+        answer = await portals.http.post(
+            "/graphql",
+            json={"query": order, "variables": {"n": number}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body: dict[str, object] = answer.json()
+        return body
+
+    off = await ask("+15145550003")
+    assert off["data"] is None  # the service is off: Forbidden
+    await configure(ctx, acme.world.reseller, services=["order_dids"], did_monthly_price=4_000_000)
+    done = await ask("+15145550003")
+    assert done["data"] == {
+        "orderDid": {
+            "__typename": "DidOrdered",
+            "number": "15145550003",
+            "setupPrice": {"amount": "0.00"},
+            "monthlyPrice": {"amount": "4.00"},
+        }
+    }
+    again = await ask("+15145550003")
+    assert again["data"] == {"orderDid": {"__typename": "NotFound", "what": "DID"}}
