@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -114,7 +115,7 @@ async def set_hostname(ctx: ServicesContext, actor: Actor, hostname: str | None)
             view = _view(ctx, tenant, row)
     except IntegrityError:
         raise AlreadyExists("hostname", name or "") from None
-    HOSTS.clear()
+    host_cache(ctx).clear()
     return view
 
 
@@ -142,7 +143,8 @@ async def allowed_origins(ctx: ServicesContext, tenant: int) -> tuple[str, ...]:
 
 class HostCache:
     """Host → tenant (or ``None``) for ``HOST_CACHE_SECONDS``; emptied on every change
-    made in this process (another process's change takes effect within that time)."""
+    made through the same services context (another process's change takes effect
+    within that time)."""
 
     def __init__(self, seconds: float = HOST_CACHE_SECONDS, size: int = 10_000) -> None:
         self.seconds = seconds
@@ -164,13 +166,22 @@ class HostCache:
         self._items.clear()
 
 
-HOSTS = HostCache()
+_HOSTS: WeakKeyDictionary[ServicesContext, HostCache] = WeakKeyDictionary()
+
+
+def host_cache(ctx: ServicesContext) -> HostCache:
+    """The host cache of ``ctx`` (one per running app, so apps never share answers)."""
+    cache = _HOSTS.get(ctx)
+    if cache is None:
+        cache = _HOSTS[ctx] = HostCache()
+    return cache
 
 
 async def tenant_for_host(ctx: ServicesContext, host: str) -> int | None:
     """The active reseller whose portal hostname is ``host`` (cached), else ``None``."""
     host = host.lower().rstrip(".")
-    found, tenant = HOSTS.get(host)
+    cache = host_cache(ctx)
+    found, tenant = cache.get(host)
     if found:
         return tenant
     async with ctx.read() as uow:
@@ -179,7 +190,7 @@ async def tenant_for_host(ctx: ServicesContext, host: str) -> int | None:
             .join(Reseller, col(Reseller.id) == col(PortalAccess.reseller_id))
             .where(col(PortalAccess.hostname) == host, col(Reseller.status) == "active")
         )
-    HOSTS.put(host, None if tenant is None else int(tenant))
+    cache.put(host, None if tenant is None else int(tenant))
     return None if tenant is None else int(tenant)
 
 

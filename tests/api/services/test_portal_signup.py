@@ -38,6 +38,8 @@ async def test_pending_signup_then_approval_attaches_the_package(
     done = await portal_signup.sign_up(ctx, world.reseller_id, FORM, "dora", PASSWORD, HASH)
     assert done.status == portal_signup.PENDING
     assert await list_attachments(ctx, world.reseller, done.client_id) == []
+    listed = {c.id: c.status for c in await clients.list_clients(ctx, world.reseller)}
+    assert listed[done.client_id] == portal_signup.PENDING  # the reseller sees whom to approve
     await portal_signup.approve_signup(ctx, world.reseller, done.client_id)
     view = await clients.get_client(ctx, world.reseller, done.client_id)
     assert view.status == "active"
