@@ -4,14 +4,16 @@
 (``smtp`` plain, STARTTLS when the server offers it; ``smtp+starttls`` STARTTLS required;
 ``smtps`` TLS from the start). Or the parts: ``PULSEBILL_SMTP_HOST``, ``_PORT``,
 ``_USER``, ``_PASSWORD``, ``_FROM``, ``_SECURITY`` (``none`` | ``starttls`` | ``tls``).
-``PULSEBILL_MAIL_MAX_ATTEMPTS`` (default 8) bounds the tries of one e-mail.
+``PULSEBILL_MAIL_MAX_ATTEMPTS`` (default 8) bounds the tries of one e-mail;
+``PULSEBILL_MAIL_LEASE_SECONDS`` (default 300) is how long a claim lasts (a sender that
+died mid-batch: its unsettled rows are sent again after it).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -35,6 +37,7 @@ class SmtpConfig:
     password: str = ""
     timeout: float = 30.0
     max_attempts: int = 8
+    lease_seconds: int = 300  # a claimed row is taken again this long after its claim
 
     def __repr__(self) -> str:  # the password never reaches a log
         return (
@@ -53,9 +56,12 @@ def smtp_from_env(env: Mapping[str, str] | None = None) -> SmtpConfig | None:
     attempts = _int(env, "PULSEBILL_MAIL_MAX_ATTEMPTS", 8)
     if attempts < 1:
         raise SmtpConfigError("PULSEBILL_MAIL_MAX_ATTEMPTS: at least 1")
+    lease = _int(env, "PULSEBILL_MAIL_LEASE_SECONDS", 300)
+    if lease < 1:
+        raise SmtpConfigError("PULSEBILL_MAIL_LEASE_SECONDS: at least 1")
     url = env.get("PULSEBILL_SMTP_URL", "").strip()
     if url:
-        return _from_url(url, env, attempts)
+        return replace(_from_url(url, env, attempts), lease_seconds=lease)
     host = env.get("PULSEBILL_SMTP_HOST", "").strip()
     if not host:
         return None
@@ -69,6 +75,7 @@ def smtp_from_env(env: Mapping[str, str] | None = None) -> SmtpConfig | None:
         username=env.get("PULSEBILL_SMTP_USER", ""),
         password=env.get("PULSEBILL_SMTP_PASSWORD", ""),
         max_attempts=attempts,
+        lease_seconds=lease,
     )
 
 

@@ -103,6 +103,12 @@ async def claim(
     rows = list((await session.scalars(query)).all())
     claimed: list[ClaimedMail] = []
     for row in rows:
+        if row.status == MailStatus.SENDING.value and row.attempts >= policy.max_attempts:
+            row.status = MailStatus.FAILED.value  # its senders kept dying: give up
+            row.last_error = f"gave up after {row.attempts} attempts: the sender stopped"
+            row.claimed_until = None
+            row.body = ""
+            continue
         row.status = MailStatus.SENDING.value
         row.attempts += 1
         row.claimed_until = now + policy.lease

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -56,7 +57,9 @@ class MailSender:
     ) -> None:
         self.ctx = ctx
         self.config = config
-        self.policy = policy or RetryPolicy(max_attempts=config.max_attempts)
+        self.policy = policy or RetryPolicy(
+            max_attempts=config.max_attempts, lease=timedelta(seconds=config.lease_seconds)
+        )
         self.batch = batch
 
     async def run_once(self) -> SendReport:

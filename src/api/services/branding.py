@@ -25,13 +25,13 @@ from api.domain.branding import (
     from_document,
     shows_images,
 )
-from api.domain.errors import Conflict, InvalidInput
+from api.domain.errors import Conflict, InvalidInput, NotFound
 from api.domain.images import CheckedImage, ImageKind, check_image
 from api.domain.tenants import reseller_code
 from api.services.access import reseller_scope, tenant_of
 from api.services.context import ServicesContext
-from api.store.portal_settings import PortalSettingsRepository
-from api.store.tables import BrandingImage, Package
+from api.store.portal_settings import ImageMeta, PortalSettingsRepository
+from api.store.tables import BrandingImage, Package, Reseller
 from api.store.unit_of_work import UnitOfWork
 
 
@@ -77,6 +77,8 @@ async def get_settings(
     """The reseller's settings; a client reads its own reseller's."""
     tenant = tenant_of(actor, reseller_id)
     async with ctx.read() as uow:
+        if await uow.session.get(Reseller, tenant) is None:
+            raise NotFound("reseller", tenant)
         settings, updated = await settings_of(uow, tenant)
         images = await _image_infos(ctx, uow, tenant)
     return _view(ctx, tenant, settings, updated, images)
@@ -149,7 +151,11 @@ async def upload_image(
             updated_at=ctx.now(),
         )
         await PortalSettingsRepository(uow.session).put_image(row)
-        return _info(ctx, tenant, row)
+        meta = ImageMeta(
+            kind.value, checked.content_type, checked.width, checked.height,
+            len(checked.data), checked.sha256,
+        )  # fmt: skip
+        return _info(ctx, tenant, meta)
 
 
 async def delete_image(ctx: ServicesContext, actor: Actor, kind: ImageKind) -> bool:
@@ -204,17 +210,17 @@ async def _check_package(uow: UnitOfWork, tenant: int, settings: PortalSettings)
 
 async def _image_infos(ctx: ServicesContext, uow: UnitOfWork, tenant: int) -> tuple[ImageInfo, ...]:
     rows = await PortalSettingsRepository(uow.session).images(tenant)
-    return tuple(_info(ctx, tenant, r) for r in sorted(rows, key=lambda r: r.kind))
+    return tuple(_info(ctx, tenant, r) for r in rows)
 
 
-def _info(ctx: ServicesContext, tenant: int, row: BrandingImage) -> ImageInfo:
+def _info(ctx: ServicesContext, tenant: int, row: ImageMeta) -> ImageInfo:
     path = row.kind.replace("_", "-")
     return ImageInfo(
         ImageKind(row.kind),
         row.content_type,
         row.width,
         row.height,
-        len(row.data),
+        row.size,
         f'"{row.sha256}"',
         f"{ctx.public_url.rstrip('/')}/branding/{reseller_code(tenant)}/{path}",
     )

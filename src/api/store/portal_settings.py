@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.store.tables import BrandingImage, PortalSettingsRow
+
+
+@dataclass(frozen=True, slots=True)
+class ImageMeta:
+    kind: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+    sha256: str
 
 
 class PortalSettingsRepository:
@@ -70,15 +81,23 @@ class PortalSettingsRepository:
             )
         ).first()
 
-    async def images(self, reseller_id: int) -> list[BrandingImage]:
-        """The reseller's images without their bytes' use (metadata for listings)."""
-        return list(
-            (
-                await self.session.scalars(
-                    select(BrandingImage).where(col(BrandingImage.reseller_id) == reseller_id)
-                )
-            ).all()
+    async def images(self, reseller_id: int) -> list[ImageMeta]:
+        """The reseller's images, described without reading their bytes."""
+        rows = await self.session.execute(
+            select(
+                col(BrandingImage.kind),
+                col(BrandingImage.content_type),
+                col(BrandingImage.width),
+                col(BrandingImage.height),
+                func.length(col(BrandingImage.data)),
+                col(BrandingImage.sha256),
+            )
+            .where(col(BrandingImage.reseller_id) == reseller_id)
+            .order_by(col(BrandingImage.kind))
         )
+        return [
+            ImageMeta(str(k), str(t), int(w), int(h), int(n), str(d)) for k, t, w, h, n, d in rows
+        ]
 
     async def put_image(self, image: BrandingImage) -> None:
         """Replace the reseller's image of that kind."""

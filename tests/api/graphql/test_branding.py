@@ -285,3 +285,12 @@ async def test_a_client_reads_its_own_sip_passwords_only_when_shown(api: Api) ->
     assert (await api.data(SIP, w.portal, s=w.b_sub))["sipPassword"]["__typename"] == "NotFound"
     await api.data(SHOW, w.a.reseller, v=version, on=False)
     assert (await api.data(SIP, w.portal, s=w.a_sub))["sipPassword"]["__typename"] == "NotFound"
+
+
+async def test_the_operator_reads_a_named_resellers_settings(api: Api) -> None:
+    tenant = await seed(api)
+    await update(api, tenant, None, title="Named")
+    got = await read(api, tenant.operator, tenant.reseller_id)
+    assert (got["resellerId"], got["settings"]["title"]) == (tenant.reseller_id, "Named")
+    assert (await read(api, tenant.operator, 10_000))["__typename"] == "NotFound"
+    assert (await read(api, tenant.operator))["__typename"] == "InvalidInput"

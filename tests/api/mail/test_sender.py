@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,10 @@ from api.mail.outbox import OutgoingMail, enqueue
 from api.mail.sender import MailSender
 from api.services import clients, payments
 from api.services.context import ServicesContext
+from api.store.engine import create_engine, make_sessionmaker
 from api.store.tables import MailOutbox
 from tests.api.conftest import Clock, World
+from tests.conftest import Database
 from tests.smtp_server import Collector, Received
 
 
@@ -160,11 +163,30 @@ async def test_a_sender_killed_mid_batch_and_restarted_sends_each_email_once(
 
 
 async def test_two_senders_never_send_one_email_twice(
-    world: World, smtp: tuple[Collector, int], smtp_config: SmtpConfig
+    world: World, database: Database, smtp: tuple[Collector, int], smtp_config: SmtpConfig
 ) -> None:
+    """Two senders as two processes would be: each its own engine and connections; the
+    server is slow enough that their batches overlap."""
     await _queue(world.ctx, world.reseller_id, 30)
-    senders = [MailSender(world.ctx, smtp_config, batch=4) for _ in range(2)]
-    reports = await asyncio.gather(*(s.drain() for s in senders))
+    collector, _ = smtp
+
+    def slowly(_received: Received) -> None:
+        time.sleep(0.01)  # the server's thread: the claims of the other sender go on
+
+    collector.answer = slowly
+    other = create_engine(database.url, search_path=database.search_path)
+    try:
+        ctx2 = ServicesContext(
+            make_sessionmaker(other), world.ctx.bus, world.ctx.cipher, world.ctx.clock
+        )
+        senders = [
+            MailSender(world.ctx, smtp_config, batch=4),
+            MailSender(ctx2, smtp_config, batch=4),
+        ]
+        reports = await asyncio.gather(*(s.drain() for s in senders))
+    finally:
+        await other.dispose()
+    assert all(r.sent > 0 for r in reports)  # both did part of the work
     assert sum(r.sent for r in reports) == 30
     assert len(smtp[0].by_id()) == 30
     assert set(smtp[0].by_id().values()) == {1}

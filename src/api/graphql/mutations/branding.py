@@ -73,7 +73,7 @@ PortalSettingsResult = Annotated[
     strawberry.union("PortalSettingsResult"),
 ]
 BrandingImageResult = Annotated[
-    BrandingImage | InvalidInput | NotFound, strawberry.union("BrandingImageResult")
+    BrandingImage | InvalidInput, strawberry.union("BrandingImageResult")
 ]
 
 
@@ -149,10 +149,6 @@ async def upload_branding_image(
         )
     except domain.InvalidInput as exc:
         return invalid("dataBase64" if exc.field == "data" else exc.field, exc.detail)
-    except domain.ServiceError as exc:
-        problem = common_problem(exc)
-        assert not isinstance(problem, Conflict)
-        return problem
     return BrandingImage.of(stored)
 
 
