@@ -5,7 +5,8 @@ Two resellers on two hostnames (mapped to 127.0.0.1 with ``--host-resolver-rules
 each shows its own title, logo and button colour; a session cookie of one is refused by
 the other; simple view shows "amount due"; SIP passwords appear only when shown; a
 service turned off is absent; signup creates a client; a password reset runs through a
-real SMTP server and the new password signs in; the PayPal form carries its fields.
+real SMTP server and the new password signs in; the PayPal form carries its fields; the
+auto-connect form, served by another origin, signs in only once that origin is listed.
 Screenshots of the main pages go to ``test-artifacts/portal/<backend>/`` (git-ignored).
 Without Chromium the test is skipped on a developer's machine and fails with ``CI=true``.
 """
@@ -16,8 +17,11 @@ import asyncio
 import io
 import os
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -304,3 +308,60 @@ async def test_two_branded_portals_in_a_browser(site: Site, browser: Browser) ->
 
     for context in (acme_ctx, bolt_ctx):
         await context.close()
+
+    await _auto_connect_from_the_resellers_own_site(site, browser, NEW_PASSWORD)
+
+
+async def _auto_connect_from_the_resellers_own_site(
+    site: Site, browser: Browser, password: str
+) -> None:
+    """The snippet of the reseller's settings, served by another origin (the reseller's
+    site), signs the client in; the same form from an unlisted origin does not."""
+    ctx, acme = site.state.services, site.acme
+    access = await portal_access.get_access(ctx, acme.world.reseller)
+    snippet = access.auto_connect_snippet.replace(f"http://{ACME_HOST}/", site.url(ACME_HOST, "/"))
+    with reseller_site(snippet) as origin:
+        page = await browser.new_page()
+        await page.goto(f"{origin}/")
+        await page.fill("input[name=username]", acme.username)
+        await page.fill("input[name=password]", password)
+        await page.click("button[type=submit]")
+        await page.wait_for_load_state()
+        # not listed yet: the normal login page, and no session
+        assert await page.locator("form[action$='/login']").count() == 1
+        cookies = await page.context.cookies(site.url(ACME_HOST, "/"))
+        assert "pb_session" not in {c["name"] for c in cookies}
+        await portal_access.set_auto_connect_origins(ctx, acme.world.reseller, [origin])
+        await page.goto(f"{origin}/")
+        await page.fill("input[name=username]", acme.username)
+        await page.fill("input[name=password]", password)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(site.url(ACME_HOST, "/dashboard"))
+        assert "Balance" in await page.inner_text("main")  # the session cookie was kept
+        await page.close()
+
+
+@contextmanager
+def reseller_site(html: str) -> Iterator[str]:
+    """A stand-in for the reseller's own web site: one page, on another origin."""
+    body = f"<!doctype html><title>Acme home</title>{html}".encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
