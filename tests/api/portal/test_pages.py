@@ -301,3 +301,13 @@ async def test_classic_version_keeps_title_and_welcome_and_the_basic_pages(
     assert (await portals.http.get(f"{acme.base}/payments")).status_code == 404
     assert (await portals.http.get(f"{acme.base}/dids")).status_code == 404
     assert (await portals.http.get(f"{acme.base}/lines")).status_code == 200
+
+
+async def test_the_portal_url_without_a_final_slash_leads_to_the_login(portals: Portals) -> None:
+    acme = portals.acme
+    first = await portals.http.get(acme.base)  # as in e-mails: .../p/<code>
+    assert first.status_code in {307, 308}
+    assert first.headers["location"].endswith(f"{acme.base}/")
+    home = await portals.http.get(f"{acme.base}/")
+    assert home.status_code == 303
+    assert home.headers["location"] == f"{acme.base}/login"
