@@ -168,8 +168,8 @@ async def list_clients(
         query = _view_query(tenant).order_by(col(Client.name))
         if only is not None:
             query = query.where(col(Client.id) == only)
-        if not include_closed:
-            query = query.where(col(Client.status) == "active")
+        if not include_closed:  # active ones, and signups waiting for approval
+            query = query.where(col(Client.status) != "closed")
         rows = await uow.session.execute(query)
         return [_view(*row) for row in rows]
 
