@@ -1,7 +1,7 @@
 """resellers' contact data
 
-Revision ID: 0004_lifecycles
-Revises: 0001
+Revision ID: 0005_lifecycles
+Revises: 0004_paypal
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0004_lifecycles"
-down_revision: str | None = "0006_paypal"
+revision: str = "0005_lifecycles"
+down_revision: str | None = "0004_paypal"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

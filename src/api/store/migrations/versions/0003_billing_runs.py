@@ -1,7 +1,7 @@
 """billing runs: one row per day of automatic billing (claims the day for one process)
 
-Revision ID: 0008_billing_runs
-Revises: 0001
+Revision ID: 0003_billing_runs
+Revises: 0002_time_idempotency
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0008_billing_runs"
+revision: str = "0003_billing_runs"
 down_revision: str | None = "0002_time_idempotency"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

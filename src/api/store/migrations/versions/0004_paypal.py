@@ -1,7 +1,7 @@
 """PayPal: settings, IPN messages as received, the money they moved
 
-Revision ID: 0006_paypal
-Revises: 0001
+Revision ID: 0004_paypal
+Revises: 0003_billing_runs
 Create Date: 2026-12-07 12:40:13.445014
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0006_paypal"
-down_revision: str | None = "0008_billing_runs"
+revision: str = "0004_paypal"
+down_revision: str | None = "0003_billing_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """portal settings, branding images, mail outbox, password reset tokens
 
-Revision ID: 0005_branding_mail
-Revises: 0001
+Revision ID: 0007_branding_mail
+Revises: 0006_tenant_names
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0005_branding_mail"
-down_revision: str | None = "0003_tenant_names"
+revision: str = "0007_branding_mail"
+down_revision: str | None = "0006_tenant_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

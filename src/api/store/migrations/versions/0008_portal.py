@@ -1,7 +1,7 @@
 """portal access (hostname, auto-connect origins) and single-use login links
 
-Revision ID: 0009_portal
-Revises: 0005_branding_mail, 0006_paypal (a merge point here; the coordinator re-chains)
+Revision ID: 0008_portal
+Revises: 0007_branding_mail
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0009_portal"
-down_revision: str | None = "0005_branding_mail"
+revision: str = "0008_portal"
+down_revision: str | None = "0007_branding_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

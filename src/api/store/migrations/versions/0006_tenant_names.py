@@ -9,8 +9,8 @@ If two names of one reseller would become the same, or a name would exceed the c
 rename those first. The rule is written out here (not imported from ``api.domain``) so
 that this migration keeps doing what it did when the code moves on.
 
-Revision ID: 0003_tenant_names
-Revises: 0001
+Revision ID: 0006_tenant_names
+Revises: 0005_lifecycles
 Create Date: 2026-12-07 13:10:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_tenant_names"
-down_revision: str | None = "0004_lifecycles"
+revision: str = "0006_tenant_names"
+down_revision: str | None = "0005_lifecycles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
