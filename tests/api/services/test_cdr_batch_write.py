@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from api.services import cdrs, clients
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
-from api.store import bulk
+from api.store.cdrs import driver as bulk
 from api.store.tables import Cdr
 from tests.api.conftest import NO_FREE, START, make_world
 

@@ -17,7 +17,7 @@ from api.reports import CdrFilter, GroupBy, Period
 from api.reports import profit_summary as summarize
 from api.reports.sql import utc_quarter_hour
 from api.services import cdrs
-from api.services.cdr_realtime import rate_one
+from api.services.cdrs.realtime import rate_one
 from api.services.views import CdrInput
 from api.store.tables import Cdr
 from tests.api.conftest import World

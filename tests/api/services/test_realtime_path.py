@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-import api.services.cdr_realtime as realtime
+import api.services.cdrs.realtime as realtime
 from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.services import cdrs, clients, payments
 from api.services.views import CdrInput
-from api.store.cdr_writes import GuardedWrite
-from api.store.realtime import PostgresTransaction, realtime_transaction
+from api.store.cdrs.pooled import PostgresTransaction, realtime_transaction
+from api.store.cdrs.writes import GuardedWrite
 from tests.api.conftest import START, World
 from tests.conftest import Database
 

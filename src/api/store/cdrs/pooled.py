@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import greenlet_spawn
 
-from api.store.bulk import _processor
+from api.store.cdrs.driver import _processor
 from api.store.utc import postgres_when, sqlite_when
 
 T = TypeVar("T")

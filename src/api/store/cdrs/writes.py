@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from api.store.bulk import CDR_INSERT_COLUMNS, COL, TRANSACTION_ID, RawConnection
-from api.store.cdr_resolve import Fetch
+from api.store.cdrs.driver import CDR_INSERT_COLUMNS, COL, TRANSACTION_ID, RawConnection
+from api.store.cdrs.resolve import Fetch
 
 
 class DuplicateCdr(Exception):

@@ -13,11 +13,11 @@ from typing import Any
 
 from api.domain.call_postings import call_transaction
 from api.domain.ledger import AccountKind, TenantAccounts, TransactionKind
-from api.services.call_rating import CallRater
-from api.services.cdr_balance_rules import apply_balance_rules, reseller_terms
+from api.services.cdrs.balance_rules import apply_balance_rules, reseller_terms
+from api.services.cdrs.pricing import CallRater
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
-from api.store.bulk import COL, TRANSACTION_ID, RawConnection, raw_connection
+from api.store.cdrs.driver import COL, TRANSACTION_ID, RawConnection, raw_connection
 from api.store.unit_of_work import UnitOfWork
 
 FAILURE_REASON = COL["failure_reason"]

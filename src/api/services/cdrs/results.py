@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from api.services.views import CdrResult
-from api.store.bulk import COL
+from api.store.cdrs.driver import COL
 from api.store.tables import Cdr
 
 
@@ -48,7 +48,7 @@ def result_view(c: Cdr, *, duplicate: bool = False, currency: str = "") -> CdrRe
 
 
 def row_view(cdr_id: int, row: Sequence[Any], currency: str = "") -> CdrResult:
-    """The view of a CDR row just stored (:data:`~api.store.bulk.CDR_INSERT_COLUMNS`),
+    """The view of a CDR row just stored (:data:`~api.store.cdrs.driver.CDR_INSERT_COLUMNS`),
     with the tenant's ``currency`` that the rating read."""
     return CdrResult(
         cdr_id,

@@ -9,7 +9,7 @@ from typing import Any
 from api.domain.balance_rules import flags_after
 from api.domain.errors import NotFound
 from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
-from api.store.bulk import RawConnection
+from api.store.cdrs.driver import RawConnection
 from api.store.resellers import ResellerRepository
 from api.store.unit_of_work import UnitOfWork
 

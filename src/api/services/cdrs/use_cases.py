@@ -1,57 +1,36 @@
-"""Rating CDRs: one at a time (real time) or in batches (thousands per transaction).
+"""The use cases of the CDR road: rate one CDR, ingest many, find stored ones.
 
 Both paths give the same ratings and balances. A CDR is identified by (reseller, source,
 call id): sent again, even concurrently, it is stored and charged once, and the first
 result is returned (``duplicate=True``). CDRs that cannot be rated (unknown sub account,
 no package, unroutable, invalid number, unknown DID) are stored as ``unrated`` with the
-reason and post nothing. A negative duration or a malformed field is bad input:
-:class:`InvalidInput`, and nothing of the request is written.
+reason and post nothing. A negative duration or a malformed field is bad input
+(:mod:`api.services.cdrs.intake`), and nothing of the request is written.
 
-This module holds the use cases, their validation and their retries; the paths live in
-:mod:`api.services.cdr_batch` (thousands of CDRs per transaction, CDR rows streamed to
-the database while the next ones are priced) and :mod:`api.services.cdr_realtime` (one
-CDR per transaction on a pooled driver connection, falling back to the session when a
-cache is cold); their SQL lives in :mod:`api.store`.
+This module holds the use cases and their retries; the paths live in
+:mod:`api.services.cdrs.realtime` (one CDR per transaction) and
+:mod:`api.services.cdrs.batch` (thousands of CDRs per transaction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.domain.actor import Actor
-from api.domain.errors import InvalidInput, NotFound, raise_all
-from api.domain.limits import moment_problem
-from api.domain.text import text_problem
+from api.domain.errors import InvalidInput, NotFound
 from api.services.access import reseller_scope
-from api.services.cdr_batch import ingest_batch
-from api.services.cdr_realtime import rate_fast, rate_one
-from api.services.cdr_views import result_view
+from api.services.cdrs.batch import ingest_batch
+from api.services.cdrs.intake import validate, validate_all
+from api.services.cdrs.realtime import rate_fast, rate_one
+from api.services.cdrs.results import result_view
 from api.services.context import ServicesContext
 from api.services.views import CdrInput, CdrResult, IngestSummary
-from api.store.cdr_writes import DuplicateCdr
+from api.store.cdrs.writes import DuplicateCdr
 from api.store.db_errors import as_sqlalchemy_error, driver_errors, is_deadlock
 
-__all__ = [
-    "DEFAULT_BATCH",
-    "DIRECTIONS",
-    "MAX_DURATION",
-    "RETRIES",
-    "batch_problems",
-    "cdr_problems",
-    "get_cdr",
-    "ingest_cdrs",
-    "rate_cdr",
-    "result_view",
-    "validate",
-    "validate_all",
-]
-
-DIRECTIONS = frozenset({"outbound", "inbound"})
 DEFAULT_BATCH = 20_000
-MAX_DURATION = 7 * 24 * 3600
 RETRIES = 3
 
 
@@ -149,73 +128,16 @@ async def get_cdr(
         return result_view(found)
 
 
-def cdr_problems(cdr: CdrInput) -> list[tuple[str, str]]:
-    """Every reason a CDR cannot be stored, as (field, message), ``[]`` when it can: the one
-    rule for a CDR row, whether it came from GraphQL or from a CSV file."""
-    problems: list[tuple[str, str]] = []
-    duration = cdr.duration
-    if isinstance(duration, bool) or not isinstance(duration, int):
-        problems.append(("duration", "must be a whole number of seconds"))
-    elif duration < 0:
-        problems.append(("duration", f"must be ≥ 0 seconds, got {duration}"))
-    elif duration > MAX_DURATION:
-        problems.append(("duration", f"longer than {MAX_DURATION} seconds"))
-    if cdr.direction not in DIRECTIONS:
-        problems.append(("direction", "must be outbound or inbound"))
-    for name, value, shortest, longest in (
-        ("source", cdr.source, 1, 100),
-        ("call_id", cdr.call_id, 1, 200),
-        ("sub_account", cdr.sub_account, 0, 100),
-        ("number", cdr.number, 0, 64),
-    ):
-        if not shortest <= len(value) <= longest:
-            problems.append((name, f"must be {shortest}..{longest} characters"))
-        elif problem := text_problem(value):
-            problems.append((name, problem))
-    started = cdr.started_at
-    if not isinstance(started, datetime) or started.tzinfo is None:
-        problems.append(("started_at", "must be a time with a UTC offset"))
-    elif problem := moment_problem(started):
-        problems.append(("started_at", problem))
-    return problems
-
-
-def validate(cdr: CdrInput, field: str) -> None:
-    """Bad input that no rating can store: raise :class:`InvalidFields` with every problem,
-    each named ``{field}.{column}``."""
-    raise_all([(f"{field}.{name}", message) for name, message in cdr_problems(cdr)])
-
-
-def validate_all(cdrs: Sequence[CdrInput]) -> None:
-    """:func:`validate` every CDR and raise every problem at once (named ``cdrs[i].…``)."""
-    raise_all([(f"cdrs[{i}].{name}", message) for i, name, message in batch_problems(cdrs)])
-
-
-def batch_problems(cdrs: Sequence[CdrInput]) -> list[tuple[int, str, str]]:
-    """:func:`cdr_problems` of every CDR as (index, field, message); the common all-good
-    case in one tight loop (about 1 µs a CDR)."""
-    directions = DIRECTIONS
-    checked: set[datetime] = set()  # aware datetimes in range (most CDRs share a few)
-    problems: list[tuple[int, str, str]] = []
-    for i, c in enumerate(cdrs):
-        d = c.duration
-        texts = c.source + c.call_id + c.sub_account + c.number
-        if (
-            type(d) is not int
-            or not 0 <= d <= MAX_DURATION
-            or c.direction not in directions
-            or not 0 < len(c.source) <= 100
-            or not 0 < len(c.call_id) <= 200
-            or len(c.sub_account) > 100
-            or len(c.number) > 64
-            or "\x00" in texts
-            or (not texts.isascii() and text_problem(texts))
-            or c.started_at not in checked
-        ):
-            found = cdr_problems(c)
-            problems.extend((i, name, message) for name, message in found)
-            if not found:
-                if len(checked) > 10_000:
-                    checked.clear()
-                checked.add(c.started_at)
-    return problems
+async def find_cdrs(
+    ctx: ServicesContext,
+    actor: Actor,
+    keys: Sequence[tuple[str, str]],
+    *,
+    reseller_id: int | None = None,
+) -> list[CdrResult | None]:
+    """The tenant's stored CDR for each (source, call id) key, in order (``None`` where
+    there is none): the ratings of a batch just submitted."""
+    tenant = reseller_scope(actor, reseller_id)
+    async with ctx.unit_of_work() as uow:
+        found = await uow.cdrs.find_many(tenant, keys)
+        return [None if (row := found.get(key)) is None else result_view(row) for key in keys]

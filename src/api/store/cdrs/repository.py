@@ -9,7 +9,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.store.bulk import CDR_INSERT_COLUMNS, raw_connection
+from api.store.cdrs.driver import CDR_INSERT_COLUMNS, raw_connection
 from api.store.tables import Cdr
 
 LOOKUP_CHUNK = 500

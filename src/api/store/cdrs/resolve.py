@@ -11,7 +11,7 @@ the tenant assigned the DID called (no sub account, the client's latest attachme
 PostgreSQL has two variants: :data:`RESOLVE_POSTGRES` locks the attachment (the first
 statement of an explicit transaction), :data:`RESOLVE_POSTGRES_READ` locks nothing (an
 autocommit read whose assumptions the guarded write checks under its locks, see
-:mod:`api.store.cdr_writes`). Neither looks for a stored twin (``existing`` is always
+:mod:`api.store.cdrs.writes`). Neither looks for a stored twin (``existing`` is always
 ``None``): the CDR insert finds it (a unique violation, or ``ON CONFLICT DO NOTHING``),
 which costs nothing per CDR where a look-up costs an index probe whose plan, on a table
 without statistics yet, was a scan of the tenant's CDRs.

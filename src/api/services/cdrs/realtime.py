@@ -2,13 +2,13 @@
 the backend allows to write.
 
 :func:`rate_fast` runs on a pooled driver connection outside the session
-(:mod:`api.store.realtime`); when it cannot finish alone (package or deck not cached yet,
+(:mod:`api.store.cdrs.pooled`); when it cannot finish alone (package or deck not cached yet,
 no such reseller, on SQLite a stored duplicate) the caller takes :func:`rate_one`, the
 same reads, ratings and writes inside a unit of work. A stored twin raises
-:class:`~api.store.cdr_writes.DuplicateCdr`.
+:class:`~api.store.cdrs.writes.DuplicateCdr`.
 
 PostgreSQL, two round trips: an unlocked read (autocommit), the pricing, then one guarded
-autocommit statement (:func:`~api.store.cdr_writes.guarded_write_postgres`) that locks
+autocommit statement (:func:`~api.store.cdrs.writes.guarded_write_postgres`) that locks
 what the pricing assumed (the attachment's free minutes, the accounts, the client's
 balance and flags), checks that nothing moved and writes everything, the client's new
 flags included. When something moved (a concurrent call or payment of the same client)
@@ -30,8 +30,9 @@ from api.domain.call_postings import call_transaction
 from api.domain.errors import NotFound
 from api.domain.ledger import TenantAccounts
 from api.events import Event
-from api.services.call_lines import Line
-from api.services.call_rating import (
+from api.services.cdrs.balance_rules import apply_balance_rules, balance_rules
+from api.services.cdrs.lines import Line
+from api.services.cdrs.pricing import (
     NO_DECK,
     NO_PACKAGE,
     UNKNOWN_DID,
@@ -43,15 +44,15 @@ from api.services.call_rating import (
     rated_row,
     safe_digits,
 )
-from api.services.cdr_balance_rules import apply_balance_rules, balance_rules
-from api.services.cdr_views import result_view, row_view
+from api.services.cdrs.results import result_view, row_view
 from api.services.context import ServicesContext
 from api.services.decks import deck_by_version
 from api.services.packages import compiled_version
 from api.services.views import CdrInput, CdrResult
-from api.store.bulk import COL, PostgresRaw, raw_connection
-from api.store.cdr_resolve import ResolvedCall, resolve_call
-from api.store.cdr_writes import (
+from api.store.cdrs.driver import COL, PostgresRaw, raw_connection
+from api.store.cdrs.pooled import PostgresTransaction, SqliteTransaction, realtime_transaction
+from api.store.cdrs.resolve import ResolvedCall, resolve_call
+from api.store.cdrs.writes import (
     Guard,
     SqliteCallWrite,
     guarded_write_postgres,
@@ -59,7 +60,6 @@ from api.store.cdr_writes import (
     write_call_sqlite,
 )
 from api.store.db_errors import as_sqlalchemy_error, driver_errors
-from api.store.realtime import PostgresTransaction, SqliteTransaction, realtime_transaction
 from api.store.tables import Cdr
 from api.store.unit_of_work import UnitOfWork
 from ratelang.model import CompiledPackage, Deck, Direction

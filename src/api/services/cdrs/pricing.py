@@ -2,7 +2,7 @@
 
 :class:`CallRater` loads what a set of CDRs needs (lines, packages, DIDs, the deck) with a
 few queries, then rates each CDR in order, keeping each bundle's free minutes in memory,
-and returns the CDR row to store (a list in :data:`~api.store.bulk.CDR_INSERT_COLUMNS`
+and returns the CDR row to store (a list in :data:`~api.store.cdrs.driver.CDR_INSERT_COLUMNS`
 order). Posting is the caller's job.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from api.domain.cycles import cycle_start
 from api.domain.free_minutes import current_bundle
-from api.services.call_lines import Line, client_dids, did_lines, resolve_lines
+from api.services.cdrs.lines import Line, client_dids, did_lines, resolve_lines
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version
