@@ -18,7 +18,7 @@ import contextlib
 import functools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain
 from typing import Any, Protocol
@@ -471,7 +471,3 @@ def _sqlite_insert_rows(conn: Any, rows: Sequence[Row]) -> None:
         conn.execute(_sqlite_insert_cdr_rows(count), list(flat(rows[start : start + count])))
         start += count
 
-
-def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -127,10 +127,6 @@ class PostgresTransaction:
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         return list(await self.driver.fetch(sql, *args))
 
-    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            await self.driver.executemany(sql, rows)
-
     async def commit(self) -> None:
         tx, self._tx = self._tx, None
         if tx is not None:
