@@ -1,12 +1,9 @@
-"""A stored CDR as the use cases return it: from its ORM row or from its raw row."""
+"""A stored CDR as the use cases return it: from its ORM row or from its :class:`CdrRow`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from api.services.views import CdrResult
-from api.store.cdrs.driver import COL
+from api.store.cdrs.row import CdrRow
 from api.store.tables import Cdr
 
 
@@ -47,38 +44,14 @@ def result_view(c: Cdr, *, duplicate: bool = False, currency: str = "") -> CdrRe
     )
 
 
-def row_view(cdr_id: int, row: Sequence[Any], currency: str = "") -> CdrResult:
-    """The view of a CDR row just stored (:data:`~api.store.cdrs.driver.CDR_INSERT_COLUMNS`),
-    with the tenant's ``currency`` that the rating read."""
+def row_view(cdr_id: int, row: CdrRow, currency: str = "") -> CdrResult:
+    """The view of a CDR row just stored, with the tenant's ``currency`` that the rating
+    read."""
     return CdrResult(
-        cdr_id,
-        row[COL["source"]],
-        row[COL["call_id"]],
-        row[COL["status"]],
-        row[COL["failure_reason"]],
-        row[COL["client_id"]],
-        row[COL["sub_account_id"]],
-        row[COL["direction"]],
-        row[COL["number"]],
-        row[COL["duration"]],
-        row[COL["billed_seconds"]],
-        row[COL["charged_seconds"]],
-        row[COL["sell_rate"]],
-        row[COL["sell"]],
-        row[COL["cost_rate"]],
-        row[COL["cost"]],
-        row[COL["profit"]],
-        row[COL["rule_kind"]],
-        row[COL["rule_text"]],
-        row[COL["rule_line"]],
-        row[COL["deck_prefix"]],
-        row[COL["country"]],
-        row[COL["route"]],
-        row[COL["free_minutes_used"]],
-        bool(row[COL["on_net"]]),
-        row[COL["package_version_id"]],
-        row[COL["deck_version"]],
-        row[COL["transaction_id"]],
-        False,
-        currency,
-    )
+        cdr_id, row.source, row.call_id, row.status, row.failure_reason, row.client_id,
+        row.sub_account_id, row.direction, row.number, row.duration, row.billed_seconds,
+        row.charged_seconds, row.sell_rate, row.sell, row.cost_rate, row.cost, row.profit,
+        row.rule_kind, row.rule_text, row.rule_line, row.deck_prefix, row.country, row.route,
+        row.free_minutes_used, bool(row.on_net), row.package_version_id, row.deck_version,
+        row.transaction_id, False, currency,
+    )  # fmt: skip

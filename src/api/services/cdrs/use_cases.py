@@ -21,9 +21,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from api.domain.actor import Actor
 from api.domain.errors import InvalidInput, NotFound
 from api.services.access import reseller_scope
+from api.services.cdrs.balance_rules import reseller_terms
 from api.services.cdrs.batch import ingest_batch
 from api.services.cdrs.intake import validate, validate_all
-from api.services.cdrs.realtime import rate_fast, rate_one
+from api.services.cdrs.realtime import rate_call
 from api.services.cdrs.results import result_view
 from api.services.context import ServicesContext
 from api.services.views import CdrInput, CdrResult, IngestSummary
@@ -42,28 +43,28 @@ async def rate_cdr(
     validate(cdr, "cdr")
     for attempt in range(RETRIES):
         try:
-            fast = await rate_fast(ctx, tenant, cdr)
-            if fast is not None:
-                return fast
-            async with ctx.unit_of_work() as uow:  # cold caches, a duplicate, no reseller
-                return await rate_one(ctx, uow, tenant, cdr)
-        except DuplicateCdr:
-            async with ctx.unit_of_work() as uow:  # a concurrent twin was stored first
-                found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
-                if found is None:
-                    raise RuntimeError("CDR conflict without a stored twin") from None
-                return result_view(found, duplicate=True)
-        except IntegrityError:
-            async with ctx.unit_of_work() as uow:
-                found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
+            return await rate_call(ctx, tenant, cdr)
+        except (DuplicateCdr, IntegrityError):  # stored before, or by a concurrent twin
+            found = await _stored_twin(ctx, tenant, cdr)
             if found is not None:
-                return result_view(found, duplicate=True)
+                return found
             if attempt == RETRIES - 1:
                 raise
         except DBAPIError as exc:
             if attempt == RETRIES - 1 or not is_deadlock(exc):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _stored_twin(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult | None:
+    """The stored CDR of the same (source, call id), as a duplicate in the tenant's
+    currency."""
+    async with ctx.read() as uow:
+        found = await uow.cdrs.find(tenant, cdr.source, cdr.call_id)
+        if found is None:
+            return None
+        currency, _ = await reseller_terms(uow, tenant)
+        return result_view(found, duplicate=True, currency=currency)
 
 
 async def ingest_cdrs(

@@ -27,60 +27,10 @@ from sqlalchemy import Date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.store.tables import Cdr
+from api.store.cdrs.row import CDR_COLUMNS, CdrRow
 from api.store.utc import postgres_when, sqlite_when
 
-CDR_INSERT_COLUMNS: tuple[str, ...] = (
-    "reseller_id",
-    "client_id",
-    "sub_account_id",
-    "did_id",
-    "source",
-    "call_id",
-    "direction",
-    "number",
-    "started_at",
-    "duration",
-    "status",
-    "failure_reason",
-    "billed_seconds",
-    "cost_billed_seconds",
-    "charged_seconds",
-    "pulse",
-    "sell_rate",
-    "sell",
-    "connect_fee",
-    "cost_rate",
-    "cost",
-    "profit",
-    "rule_kind",
-    "rule_text",
-    "rule_line",
-    "deck_prefix",
-    "country",
-    "description",
-    "route",
-    "free_minutes_used",
-    "on_net",
-    "package_version_id",
-    "deck_version",
-    "transaction_id",
-    "created_at",
-)
-"""The order of a CDR row tuple (every column but ``id``)."""
-
-COL = {name: i for i, name in enumerate(CDR_INSERT_COLUMNS)}
-STARTED_AT = COL["started_at"]
-CREATED_AT = COL["created_at"]
-TRANSACTION_ID = COL["transaction_id"]
-
-_TABLE_COLUMNS = {c.name for c in Cdr.__table__.columns} - {"id"}  # type: ignore[attr-defined]
-if set(CDR_INSERT_COLUMNS) != _TABLE_COLUMNS:  # pragma: no cover - schema drift guard
-    raise RuntimeError(f"CDR columns changed: {sorted(_TABLE_COLUMNS ^ set(CDR_INSERT_COLUMNS))}")
-
 IN_CHUNK = 5000  # bound parameters per SQLite IN (...) list (limit 32766)
-
-Row = Sequence[Any]
 
 
 class RawConnection(Protocol):
@@ -94,11 +44,11 @@ class RawConnection(Protocol):
     async def known_call_ids(self, tenant: int, source: str, call_ids: Sequence[str]) -> set[str]:
         """The call ids among ``call_ids`` already stored for (tenant, source)."""
 
-    async def insert_cdrs(self, rows: Sequence[Row]) -> None:
-        """Insert CDR row tuples (:data:`CDR_INSERT_COLUMNS`); a duplicate raises
+    async def insert_cdrs(self, rows: Sequence[CdrRow]) -> None:
+        """Insert CDR rows; a duplicate raises
         :class:`IntegrityError`."""
 
-    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
+    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[CdrRow]]) -> None:
         """Insert the CDR rows of every chunk; the next chunk is produced (priced) while
         the previous one is being written. A duplicate raises :class:`IntegrityError`."""
 
@@ -174,7 +124,7 @@ class SqliteRaw:
             found.update(r[0] for r in rows)
         return found
 
-    async def insert_cdrs(self, rows: Sequence[Row]) -> None:
+    async def insert_cdrs(self, rows: Sequence[CdrRow]) -> None:
         if not rows:
             return
         try:
@@ -185,7 +135,7 @@ class SqliteRaw:
                 raise IntegrityError("INSERT cdrs", None, exc) from exc
             raise
 
-    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
+    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[CdrRow]]) -> None:
         # The rows are written in aiosqlite's thread while the next ones are priced here.
         # sqlite3 holds the GIL to bind a statement's parameters and releases it while
         # SQLite steps; a thread that wants the GIL from a busy one waits up to the switch
@@ -195,7 +145,7 @@ class SqliteRaw:
         # for this loop, and between small chunks the pricing side offers the GIL
         # (``time.sleep(0)``) in case the writer waits for it.
         pending: deque[asyncio.Future[None]] = deque()
-        buffer: list[Row] = []
+        buffer: list[CdrRow] = []
         step = SQLITE_ROWS_PER_INSERT
         try:
             for chunk in chunks:
@@ -338,22 +288,20 @@ class PostgresRaw:
         )
         return {r[0] for r in rows}
 
-    async def insert_cdrs(self, rows: Sequence[Row]) -> None:
+    async def insert_cdrs(self, rows: Sequence[CdrRow]) -> None:
         if not rows:
             return
         import asyncpg
 
         try:
-            await self.driver.copy_records_to_table(
-                "cdrs", records=rows, columns=CDR_INSERT_COLUMNS
-            )
+            await self.driver.copy_records_to_table("cdrs", records=rows, columns=CDR_COLUMNS)
         except asyncpg.UniqueViolationError as exc:  # a concurrent twin stored one first
             raise IntegrityError("COPY cdrs", None, exc) from exc
 
-    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[Row]]) -> None:
+    async def insert_cdr_chunks(self, chunks: Iterator[Sequence[CdrRow]]) -> None:
         # COPY streams the rows as the generator prices them: the server inserts one part
         # while the next is priced here.
-        async def records() -> AsyncIterator[Row]:
+        async def records() -> AsyncIterator[CdrRow]:
             for chunk in chunks:
                 for row in chunk:
                     yield row
@@ -361,9 +309,7 @@ class PostgresRaw:
         import asyncpg
 
         try:
-            await self.driver.copy_records_to_table(
-                "cdrs", records=records(), columns=CDR_INSERT_COLUMNS
-            )
+            await self.driver.copy_records_to_table("cdrs", records=records(), columns=CDR_COLUMNS)
         except asyncpg.UniqueViolationError as exc:  # a concurrent twin stored one first
             raise IntegrityError("COPY cdrs", None, exc) from exc
 
@@ -443,7 +389,7 @@ class PostgresRaw:
             )
 
 
-SQLITE_ROWS_PER_INSERT = 32766 // len(CDR_INSERT_COLUMNS)
+SQLITE_ROWS_PER_INSERT = 32766 // len(CDR_COLUMNS)
 """CDR rows per multi-row ``INSERT`` (SQLite allows 32,766 parameters per statement)."""
 SQLITE_JOBS_QUEUED = 3
 """Multi-row inserts queued ahead for the writer thread while pricing goes on."""
@@ -451,14 +397,14 @@ SQLITE_JOBS_QUEUED = 3
 
 @functools.cache
 def _sqlite_insert_cdr_rows(count: int) -> str:
-    row = f"({', '.join('?' * len(CDR_INSERT_COLUMNS))})"
+    row = f"({', '.join('?' * len(CDR_COLUMNS))})"
     return (
-        f"INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
+        f"INSERT INTO cdrs ({', '.join(CDR_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
         f"VALUES {', '.join([row] * count)}"
     )
 
 
-def _sqlite_insert_rows(conn: Any, rows: Sequence[Row]) -> None:
+def _sqlite_insert_rows(conn: Any, rows: Sequence[CdrRow]) -> None:
     """Insert CDR rows on the sqlite3 connection (runs in aiosqlite's thread): statements
     of SQLITE_ROWS_PER_INSERT rows, the rest in statements of power-of-two sizes (a few
     shapes, each prepared once by sqlite3's statement cache)."""
@@ -470,4 +416,3 @@ def _sqlite_insert_rows(conn: Any, rows: Sequence[Row]) -> None:
             count = 1 << (count.bit_length() - 1)
         conn.execute(_sqlite_insert_cdr_rows(count), list(flat(rows[start : start + count])))
         start += count
-

@@ -1,17 +1,21 @@
-"""The real-time path (one CDR per transaction) under concurrency: PostgreSQL's guarded
+"""The real-time path (one CDR per transaction): under concurrency PostgreSQL's guarded
 write falls back to the locked transaction when something moved between its read and its
-write; balances, free minutes and flags stay exact, and each event is published once."""
+write; balances, free minutes and flags stay exact, and each event is published once.
+Cold caches are loaded before the CDR is rated again."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
 
 import api.services.cdrs.realtime as realtime
+from api.domain.errors import NotFound
 from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.services import cdrs, clients, payments
+from api.services.context import LruCache
 from api.services.views import CdrInput
 from api.store.cdrs.pooled import PostgresTransaction, realtime_transaction
 from api.store.cdrs.writes import GuardedWrite
@@ -149,3 +153,34 @@ async def test_an_idle_connection_is_pooled_without_a_reset(database: Database) 
         assert tx.idle()
     async with realtime_transaction(database.engine) as again:
         assert again.idle()
+
+
+async def test_the_first_cdr_after_a_restart_loads_the_package_and_deck_then_rates(
+    world: World, events: list[Event]
+) -> None:
+    """Cold caches (a new process): the read finds nothing cached, the transaction is
+    rolled back, the version and deck are loaded, and the CDR is rated once."""
+    client_id, line = await world.client("Cold", paid=20_000_000)
+    warm = await cdrs.rate_cdr(world.ctx, world.reseller, call(line, "warm"))
+    before = (await clients.get_client(world.ctx, world.reseller, client_id)).balance
+    restarted = dataclasses.replace(world.ctx, packages=LruCache(512), decks=LruCache(4))
+    events.clear()
+    cold = await cdrs.rate_cdr(restarted, world.reseller, call(line, "cold"))
+    assert (cold.status, cold.sell, cold.cost) == ("rated", warm.sell, warm.cost)
+    assert cold.package_version_id is not None
+    assert restarted.packages.get(cold.package_version_id) is not None
+    assert restarted.decks.get(cold.deck_version) is not None
+    balance = (await clients.get_client(world.ctx, world.reseller, client_id)).balance
+    assert balance == before - cold.sell
+    assert [e.balance for e in events if isinstance(e, BalanceChanged)] == [balance]
+
+
+async def test_a_deck_that_cannot_be_loaded_is_a_clear_error(world: World) -> None:
+    with pytest.raises(LookupError, match="deck version 'gone' is not stored"):
+        await realtime.load_rating_inputs(world.ctx, None, "gone")
+
+
+async def test_a_cdr_of_no_reseller_is_not_found(world: World) -> None:
+    _, line = await world.client("Nobody")
+    with pytest.raises(NotFound):
+        await realtime.rate_call(world.ctx, 10_000_000, call(line, "orphan"))
