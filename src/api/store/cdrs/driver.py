@@ -27,6 +27,8 @@ from sqlalchemy import Date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.compat.aiosqlite import run_in_thread
+from api.compat.sqlalchemy import begin_asyncpg_transaction
 from api.store.cdrs.row import CDR_COLUMNS, CdrRow
 from api.store.utc import postgres_when, sqlite_when
 
@@ -86,10 +88,7 @@ async def raw_connection(session: AsyncSession) -> RawConnection:
     driver = fairy.driver_connection
     if connection.dialect.name == "postgresql":
         adapted = fairy.dbapi_connection
-        # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement; the
-        # raw connection must not run outside the transaction.
-        if getattr(adapted, "_transaction", True) is None:
-            await adapted._start_transaction()  # type: ignore[union-attr]
+        await begin_asyncpg_transaction(adapted)  # the raw statements run inside it
         if driver is None or not driver.is_in_transaction():  # pragma: no cover
             raise RuntimeError("the raw asyncpg connection is outside a transaction")
         return PostgresRaw(driver)
@@ -128,8 +127,7 @@ class SqliteRaw:
         if not rows:
             return
         try:
-            # One job in aiosqlite's thread (``_execute`` queues a function on it).
-            await self.driver._execute(_sqlite_insert_rows, self.driver._conn, rows)
+            await run_in_thread(self.driver, _sqlite_insert_rows, rows)  # one hop
         except Exception as exc:
             if type(exc).__name__ == "IntegrityError":
                 raise IntegrityError("INSERT cdrs", None, exc) from exc
