@@ -17,10 +17,8 @@ from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.services import cdrs, clients, payments
 from api.services.context import LruCache
 from api.services.views import CdrInput
-from api.store.cdrs.pooled import PostgresTransaction, realtime_transaction
 from api.store.cdrs.writes import GuardedWrite
 from tests.api.conftest import START, World
-from tests.conftest import Database
 
 
 def call(line: str, call_id: str, number: str = "+442071234567", seconds: int = 60) -> CdrInput:
@@ -122,37 +120,6 @@ async def test_a_resubmitted_cdr_writes_nothing_and_publishes_nothing(
     assert (again.id, again.sell) == (first.id, first.sell)
     assert (await clients.get_client(world.ctx, world.reseller, client_id)).balance == balance
     assert not [e for e in events if getattr(e, "client_id", None) == client_id]
-
-
-async def test_a_connection_left_in_a_transaction_is_never_pooled(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def keep_it_open(self: Any) -> None:
-        return None
-
-    async with realtime_transaction(database.engine) as tx:
-        await tx.begin_fetch("SELECT 1")
-        driver = tx.driver if isinstance(tx, PostgresTransaction) else tx._driver
-        monkeypatch.setattr(type(tx), "rollback", keep_it_open)  # a rollback that fails
-    monkeypatch.undo()
-    if database.backend == "postgresql":
-        assert driver.is_closed()
-    else:
-        assert driver._connection is None  # closed
-    async with realtime_transaction(database.engine) as tx:  # a fresh connection
-        assert tx.idle()
-
-
-async def test_an_idle_connection_is_pooled_without_a_reset(database: Database) -> None:
-    async with realtime_transaction(database.engine) as tx:
-        await tx.begin_fetch("SELECT 1")
-        if isinstance(tx, PostgresTransaction):
-            await tx.commit()
-        else:
-            await tx.finish(lambda conn: None)
-        assert tx.idle()
-    async with realtime_transaction(database.engine) as again:
-        assert again.idle()
 
 
 async def test_the_first_cdr_after_a_restart_loads_the_package_and_deck_then_rates(
