@@ -9,7 +9,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.loaders import AttachedPackage, CdrPageKey
-from api.graphql.reads import AnyRow
+from api.graphql.request_reads import AnyRow
 from api.graphql.types.cdrs import Cdr, columns_read
 from api.graphql.types.common import (
     DEFAULT_PAGE,
