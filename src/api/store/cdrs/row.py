@@ -2,8 +2,8 @@
 the drivers bind them.
 
 A CDR is a :class:`CdrRow` from pricing (:mod:`api.services.cdrs.pricing`) to the
-driver; being a tuple, the driver binds it as it is (``COPY`` records, ``executemany``
-rows, one statement's parameters).
+driver, which binds its values in this order (a statement's parameters, multi-row
+inserts); only PostgreSQL's ``COPY`` is given plain tuples (:mod:`api.store.cdrs.driver`).
 """
 
 from __future__ import annotations
