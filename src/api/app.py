@@ -29,7 +29,7 @@ from api.auth.portal import PortalAuth
 from api.billing_schedule import DailyBilling, running
 from api.branding_routes import branding_routes
 from api.events import EventBus
-from api.graphql.reads import dispose_sync_reader
+from api.graphql.request_reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_errors import ErrorBoundary

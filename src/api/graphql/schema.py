@@ -25,10 +25,10 @@ from api.graphql.mutations import paypal as paypal_m
 from api.graphql.mutations import portal_access as access_m
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
-from api.graphql.queries import fields as q
 from api.graphql.queries import paypal as paypal_q
 from api.graphql.queries import portal as portal_q
 from api.graphql.queries import reports, viewer
+from api.graphql.queries import root_fields as q
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR, DECIMAL_SCALAR
 
 

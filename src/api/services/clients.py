@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.addresses import email_problem
-from api.domain.balance_rules import BalanceType, is_suspended
+from api.domain.balance_rules import BalanceType, effective_threshold, is_suspended
 from api.domain.cycles import check_billing_day
 from api.domain.errors import AlreadyExists, NotFound, StillAttached, raise_all
 from api.domain.ledger import AccountKind
@@ -256,7 +256,7 @@ def _view(c: Client, balance: int, currency: str, default_threshold: int) -> Cli
         c.address,
         c.balance_type,
         c.billing_day,
-        default_threshold if threshold is None else threshold,
+        effective_threshold(threshold, default_threshold),
         threshold,
         c.status,
         c.suspended,

@@ -4,11 +4,11 @@ transaction, the entries and the balances, the bundle and the client's flags.
 - PostgreSQL, autocommit: :func:`guarded_write_postgres`, one statement that is the whole
   transaction: it locks what the unlocked read assumed (attachment, accounts in id order,
   the client's flags), writes only if nothing moved since, and says whether it wrote.
-- PostgreSQL, inside an explicit transaction: one statement (:func:`write_call_postgres`),
+- PostgreSQL, when the guard saw something move: one statement inside an explicit
+  transaction that locked the attachment with its read (:func:`write_call_postgres`),
   balances locked in id order.
-- SQLite, pooled driver connection: :class:`SqliteCallWrite`, every write in one hop to
-  the connection's thread, the write lock held since the read.
-- SQLite, inside a session's transaction: :func:`write_call_sqlite`.
+- SQLite: :class:`SqliteCallWrite`, every write in one hop to the connection's thread,
+  the write lock held since the read (``BEGIN IMMEDIATE``).
 
 A stored twin (same reseller, source and call id) raises :class:`DuplicateCdr`; nothing
 of the CDR is kept once the caller rolls back.
@@ -22,66 +22,42 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from api.store.bulk import CDR_INSERT_COLUMNS, COL, TRANSACTION_ID, RawConnection
-from api.store.cdr_resolve import Fetch
+from api.store.cdrs.resolve import Fetch
+from api.store.cdrs.row import CDR_COLUMNS, TRANSACTION_ID, CdrRow
 
 
 class DuplicateCdr(Exception):
     """The CDR was stored by a concurrent twin: roll back and return the stored one."""
 
 
-async def write_call_sqlite(
-    raw: RawConnection,
-    tenant: int,
-    row: list[Any],
-    bundles: list[tuple[int, date, int]],
-    client_account: int | None,
-    deltas: dict[int, int],
-    description: str,
-    now: datetime,
-) -> tuple[int, int | None]:
-    """Store the CDR row and, for a call with money (``client_account`` given), its
-    ``call`` transaction (``deltas`` per account) and the balances; (CDR id, the client's
-    new balance)."""
-    balance = None
-    if client_account is not None:
-        created = await raw.fetch(
-            _INSERT_CALL_TRANSACTION_SQLITE,
-            tenant,
-            row[COL["client_id"]],
-            description,
-            raw.when(now),
-        )
-        tx_id = int(created[0][0])
-        row[TRANSACTION_ID] = tx_id
-        await raw.insert_entries([(tx_id, a, v) for a, v in sorted(deltas.items())])
-        balance = (await raw.add_to_balances(deltas)).get(client_account)
-    stored = await raw.fetch(INSERT_CDR_SQLITE, *row)
-    if not stored:
-        raise DuplicateCdr
-    await raw.update_bundles(bundles)
-    return int(stored[0][0]), balance
+class Written(NamedTuple):
+    """A CDR stored: its id, its ``call`` transaction's and the client's new balance
+    (``None`` both for a call without money)."""
+
+    cdr_id: int
+    transaction_id: int | None
+    balance: int | None
 
 
 async def write_call_postgres(
     fetch: Fetch,
     tenant: int,
-    row: list[Any],
+    row: CdrRow,
     bundles: list[tuple[int, date, int]],
     client_account: int | None,
     deltas: dict[int, int],
     description: str,
     now: datetime,
-) -> tuple[int, int | None]:
-    """One statement: transaction, entries, balances (locked in id order), CDR, bundle;
-    (CDR id, the client's new balance). ``client_account``: a call with money."""
+) -> Written:
+    """One statement: transaction, entries, balances (locked in id order), CDR, bundle.
+    ``client_account``: a call with money."""
     money = client_account is not None
     bundle = bundles[0] if bundles else None
     sql = postgres_write_sql(money, bundle is not None)
     args: list[Any] = []
     if money:
         ids = sorted(deltas)
-        args += (tenant, row[COL["client_id"]], description, now, ids, [deltas[a] for a in ids])
+        args += (tenant, row.client_id, description, now, ids, [deltas[a] for a in ids])
         args.append(client_account)
     args += (v for i, v in enumerate(row) if i != TRANSACTION_ID)
     if bundle is not None:
@@ -90,8 +66,7 @@ async def write_call_postgres(
     cdr_id, tx_id, balance = result[0]
     if cdr_id is None:
         raise DuplicateCdr
-    row[TRANSACTION_ID] = tx_id
-    return int(cdr_id), None if balance is None else int(balance)
+    return Written(int(cdr_id), tx_id, None if balance is None else int(balance))
 
 
 class SqliteCallWrite:
@@ -110,7 +85,7 @@ class SqliteCallWrite:
         client_id: int | None,
         description: str,
         when: Any,
-        row: list[Any],
+        row: CdrRow,
         deltas: dict[int, int],
         client_account: int | None,
         expected: int | None,
@@ -125,14 +100,15 @@ class SqliteCallWrite:
         )  # fmt: skip
         self.bundles, self.changes = bundles, changes
 
-    def __call__(self, conn: sqlite3.Connection) -> int:
+    def __call__(self, conn: sqlite3.Connection) -> Written:
         row = self.row
+        tx_id = balance = None
         if self.deltas:
             tx_id = conn.execute(
                 _INSERT_CALL_TRANSACTION_SQLITE,
                 (self.tenant, self.client_id, self.description, self.when),
             ).fetchone()[0]
-            row[TRANSACTION_ID] = tx_id
+            row = row._replace(transaction_id=tx_id)
             ids = sorted(self.deltas)
             conn.executemany(
                 "INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES (?, ?, ?)",
@@ -147,8 +123,10 @@ class SqliteCallWrite:
             if len(balances) != len(ids):
                 raise LookupError(f"accounts missing: {sorted(set(ids) - set(balances))}")
             client = self.client_account
-            if client in balances and int(balances[client]) != self.expected:
-                raise RuntimeError("client balance moved under the write lock")
+            if client in balances:
+                balance = int(balances[client])
+                if balance != self.expected:
+                    raise RuntimeError("client balance moved under the write lock")
         stored = conn.execute(INSERT_CDR_SQLITE, row).fetchone()
         if stored is None:
             raise DuplicateCdr
@@ -162,7 +140,7 @@ class SqliteCallWrite:
                 "UPDATE clients SET suspended = ?, low_balance_alerted = ? WHERE id = ?",
                 self.changes,
             )
-        return int(stored[0])
+        return Written(int(stored[0]), tx_id, balance)
 
 
 _BALANCES_SQLITE: dict[int, str] = {}
@@ -187,8 +165,8 @@ _INSERT_CALL_TRANSACTION_SQLITE = (
     "VALUES (?, ?, 'call', '', ?, NULL, ?) RETURNING id"
 )
 INSERT_CDR_SQLITE = (
-    f"INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
-    f"VALUES ({', '.join('?' * len(CDR_INSERT_COLUMNS))}) "
+    f"INSERT INTO cdrs ({', '.join(CDR_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
+    f"VALUES ({', '.join('?' * len(CDR_COLUMNS))}) "
     "ON CONFLICT DO NOTHING RETURNING id"
 )
 _WRITE_SQL: dict[tuple[bool, bool], str] = {}
@@ -202,7 +180,7 @@ def postgres_write_sql(money: bool, bundle: bool) -> str:
         return sql
     n = 7 if money else 0
     values = []
-    for name in CDR_INSERT_COLUMNS:
+    for name in CDR_COLUMNS:
         if name == "transaction_id":
             values.append("(SELECT id FROM tx)" if money else "NULL")
         else:
@@ -224,7 +202,7 @@ def postgres_write_sql(money: bool, bundle: bool) -> str:
             "SELECT tx.id, d.id, d.delta FROM tx, d)",
         ]
     parts.append(
-        f"cdr AS (INSERT INTO cdrs ({', '.join(CDR_INSERT_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
+        f"cdr AS (INSERT INTO cdrs ({', '.join(CDR_COLUMNS)}) "  # noqa: S608 (placeholders and column constants only)
         f"VALUES ({', '.join(values)}) ON CONFLICT DO NOTHING RETURNING id)"
     )
     if bundle:
@@ -258,13 +236,14 @@ class GuardedWrite(NamedTuple):
 
     ok: bool
     cdr_id: int | None
+    transaction_id: int | None
     balance: int | None
 
 
 async def guarded_write_postgres(
     fetch: Fetch,
     tenant: int,
-    row: list[Any],
+    row: CdrRow,
     guard: Guard,
     new_bundle: tuple[int, date, int] | None,
     client_account: int | None,
@@ -286,7 +265,7 @@ async def guarded_write_postgres(
         raise ValueError("new flags are decided from the guarded balance and flags")
     shape = (money, guard_client, guard.bundle is not None, new_bundle is not None)
     sql, names = _guarded_sql(*shape, new_flags is not None)
-    values: dict[str, Any] = {"tenant": tenant, "client": row[COL["client_id"]]}
+    values: dict[str, Any] = {"tenant": tenant, "client": row.client_id}
     if money:
         ids = sorted(deltas)
         values.update(
@@ -315,11 +294,10 @@ async def guarded_write_postgres(
         raise
     ok, cdr_id, tx_id, balance = result[0]
     if not ok:
-        return GuardedWrite(False, None, None)
+        return GuardedWrite(False, None, None, None)
     if cdr_id is None:  # pragma: no cover - the insert either returns its id or raises
         raise RuntimeError("guarded CDR insert returned no id")
-    row[TRANSACTION_ID] = tx_id
-    return GuardedWrite(True, int(cdr_id), None if balance is None else int(balance))
+    return GuardedWrite(True, int(cdr_id), tx_id, None if balance is None else int(balance))
 
 
 _GUARDED_SQL: dict[tuple[bool, ...], tuple[str, Sequence[str]]] = {}
@@ -389,10 +367,10 @@ def _guarded_sql(
         ]
     values = [
         ("(SELECT id FROM tx)" if money else "NULL") if name == "transaction_id" else f":c{i}"
-        for i, name in enumerate(CDR_INSERT_COLUMNS)
+        for i, name in enumerate(CDR_COLUMNS)
     ]
     parts.append(
-        "cdr AS (INSERT INTO cdrs (" + ", ".join(CDR_INSERT_COLUMNS) + ") "  # noqa: S608 (placeholders and column constants only)
+        "cdr AS (INSERT INTO cdrs (" + ", ".join(CDR_COLUMNS) + ") "  # noqa: S608 (placeholders and column constants only)
         "SELECT " + ", ".join(values) + " WHERE (SELECT ok FROM ok) RETURNING id)"
     )
     if set_bundle:
@@ -414,7 +392,7 @@ def _guarded_sql(
     text = "WITH " + ",\n".join(parts) + "\n" + tail
     # numbered: the named parameters first, then the CDR row's columns in order
     names = list(dict.fromkeys(n for n in _NAMED.findall(text) if not _ROW.fullmatch(n)))
-    order = names + [f"c{i}" for i in range(len(CDR_INSERT_COLUMNS)) if i != TRANSACTION_ID]
+    order = names + [f"c{i}" for i in range(len(CDR_COLUMNS)) if i != TRANSACTION_ID]
     number = {name: f"${i + 1}" for i, name in enumerate(order)}
     sql = _NAMED.sub(lambda found: number[found.group(1)], text)
     cached = _GUARDED_SQL[key] = (sql, tuple(names))

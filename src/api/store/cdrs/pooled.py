@@ -32,9 +32,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Date
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.util import greenlet_spawn
 
-from api.store.bulk import _processor
+from api.compat.aiosqlite import run_in_thread, sqlite3_connection
+from api.compat.sqlalchemy import check_in_idle, greenlet_spawn
+from api.store.cdrs.driver import _processor
 from api.store.utc import postgres_when, sqlite_when
 
 T = TypeVar("T")
@@ -49,33 +50,26 @@ class SqliteTransaction:
         self._open = False
         self.when = sqlite_when(dialect)  # UTC text
         self.date = _sqlite_date(dialect)
-        # aiosqlite runs every call on its own thread; ``_execute`` queues one function
-        # there (its public methods are one statement per hop).
-        if not hasattr(driver, "_execute") or not hasattr(driver, "_conn"):  # pragma: no cover
-            raise RuntimeError("unsupported aiosqlite version: no _execute/_conn")
 
     async def begin_fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         """``BEGIN IMMEDIATE`` and one query, in one hop."""
-        rows: list[Sequence[Any]] = await self._driver._execute(
-            _begin_fetch, self._driver._conn, sql, args
-        )
+        rows: list[Sequence[Any]] = await run_in_thread(self._driver, _begin_fetch, sql, args)
         self._open = True
         return rows
 
     async def finish(self, work: SqliteWork[T]) -> T:
         """``work(connection)`` then ``COMMIT``, in one hop; ``ROLLBACK`` if it raises."""
         self._open = False
-        result: T = await self._driver._execute(_finish, self._driver._conn, work)
-        return result
+        return await run_in_thread(self._driver, _finish, work)
 
     async def rollback(self) -> None:
         if self._open:
             self._open = False
-            await self._driver._execute(_rollback, self._driver._conn)
+            await run_in_thread(self._driver, _rollback)
 
     def idle(self) -> bool:
         """No transaction open on the connection (safe to pool without a reset)."""
-        return not self._open and not self._driver._conn.in_transaction
+        return not self._open and not sqlite3_connection(self._driver).in_transaction
 
 
 def _begin_fetch(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
@@ -127,10 +121,6 @@ class PostgresTransaction:
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         return list(await self.driver.fetch(sql, *args))
 
-    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            await self.driver.executemany(sql, rows)
-
     async def commit(self) -> None:
         tx, self._tx = self._tx, None
         if tx is not None:
@@ -168,7 +158,7 @@ async def realtime_transaction(engine: AsyncEngine) -> AsyncIterator[RealtimeTra
 async def _check_in(engine: AsyncEngine, fairy: Any, tx: RealtimeTransaction | None) -> None:
     """Give the connection back to the pool.
 
-    Idle (no transaction open): ``_close_special(transaction_reset=True)``, without the
+    Idle (no transaction open): :func:`~api.compat.sqlalchemy.check_in_idle`, without the
     pool's rollback-on-return (nothing to roll back; on SQLite one more hop to the
     connection's thread). That does no I/O unless the pool closes the connection instead
     of keeping it (an overflow connection, a pool that keeps none): then in the greenlet.
@@ -178,15 +168,12 @@ async def _check_in(engine: AsyncEngine, fairy: Any, tx: RealtimeTransaction | N
         idle = tx is not None and tx.idle()
     except Exception:  # a broken connection is not idle
         idle = False
-    close_special = getattr(fairy, "_close_special", None)
     if not idle:
         await greenlet_spawn(fairy.invalidate)
-    elif close_special is None:  # pragma: no cover - another SQLAlchemy version
-        await greenlet_spawn(fairy.close)
     elif _keeps_connection(engine.pool):
-        close_special(True)
+        check_in_idle(fairy)
     else:
-        await greenlet_spawn(close_special, True)
+        await greenlet_spawn(check_in_idle, fairy)
 
 
 def _keeps_connection(pool: Any) -> bool:

@@ -1,22 +1,24 @@
-"""The real-time path (one CDR per transaction) under concurrency: PostgreSQL's guarded
+"""The real-time path (one CDR per transaction): under concurrency PostgreSQL's guarded
 write falls back to the locked transaction when something moved between its read and its
-write; balances, free minutes and flags stay exact, and each event is published once."""
+write; balances, free minutes and flags stay exact, and each event is published once.
+Cold caches are loaded before the CDR is rated again."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
 
-import api.services.cdr_realtime as realtime
+import api.services.cdrs.realtime as realtime
+from api.domain.errors import NotFound
 from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.services import cdrs, clients, payments
+from api.services.context import LruCache
 from api.services.views import CdrInput
-from api.store.cdr_writes import GuardedWrite
-from api.store.realtime import PostgresTransaction, realtime_transaction
+from api.store.cdrs.writes import GuardedWrite
 from tests.api.conftest import START, World
-from tests.conftest import Database
 
 
 def call(line: str, call_id: str, number: str = "+442071234567", seconds: int = 60) -> CdrInput:
@@ -123,32 +125,32 @@ async def test_a_resubmitted_cdr_writes_nothing_and_publishes_nothing(
     assert not [e for e in events if getattr(e, "client_id", None) == client_id]
 
 
-async def test_a_connection_left_in_a_transaction_is_never_pooled(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+async def test_the_first_cdr_after_a_restart_loads_the_package_and_deck_then_rates(
+    world: World, events: list[Event]
 ) -> None:
-    async def keep_it_open(self: Any) -> None:
-        return None
+    """Cold caches (a new process): the read finds nothing cached, the transaction is
+    rolled back, the version and deck are loaded, and the CDR is rated once."""
+    client_id, line = await world.client("Cold", paid=20_000_000)
+    warm = await cdrs.rate_cdr(world.ctx, world.reseller, call(line, "warm"))
+    before = (await clients.get_client(world.ctx, world.reseller, client_id)).balance
+    restarted = dataclasses.replace(world.ctx, packages=LruCache(512), decks=LruCache(4))
+    events.clear()
+    cold = await cdrs.rate_cdr(restarted, world.reseller, call(line, "cold"))
+    assert (cold.status, cold.sell, cold.cost) == ("rated", warm.sell, warm.cost)
+    assert cold.package_version_id is not None
+    assert restarted.packages.get(cold.package_version_id) is not None
+    assert restarted.decks.get(cold.deck_version) is not None
+    balance = (await clients.get_client(world.ctx, world.reseller, client_id)).balance
+    assert balance == before - cold.sell
+    assert [e.balance for e in events if isinstance(e, BalanceChanged)] == [balance]
 
-    async with realtime_transaction(database.engine) as tx:
-        await tx.begin_fetch("SELECT 1")
-        driver = tx.driver if isinstance(tx, PostgresTransaction) else tx._driver
-        monkeypatch.setattr(type(tx), "rollback", keep_it_open)  # a rollback that fails
-    monkeypatch.undo()
-    if database.backend == "postgresql":
-        assert driver.is_closed()
-    else:
-        assert driver._connection is None  # closed
-    async with realtime_transaction(database.engine) as tx:  # a fresh connection
-        assert tx.idle()
+
+async def test_a_deck_that_cannot_be_loaded_is_a_clear_error(world: World) -> None:
+    with pytest.raises(LookupError, match="deck version 'gone' is not stored"):
+        await realtime.load_rating_inputs(world.ctx, None, "gone")
 
 
-async def test_an_idle_connection_is_pooled_without_a_reset(database: Database) -> None:
-    async with realtime_transaction(database.engine) as tx:
-        await tx.begin_fetch("SELECT 1")
-        if isinstance(tx, PostgresTransaction):
-            await tx.commit()
-        else:
-            await tx.finish(lambda conn: None)
-        assert tx.idle()
-    async with realtime_transaction(database.engine) as again:
-        assert again.idle()
+async def test_a_cdr_of_no_reseller_is_not_found(world: World) -> None:
+    _, line = await world.client("Nobody")
+    with pytest.raises(NotFound):
+        await realtime.rate_call(world.ctx, 10_000_000, call(line, "orphan"))

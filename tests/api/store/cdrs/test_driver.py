@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from api.services import cdrs, clients
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
-from api.store import bulk
+from api.store.cdrs import driver
+from api.store.cdrs.row import CDR_COLUMNS
 from api.store.tables import Cdr
 from tests.api.conftest import NO_FREE, START, make_world
 
@@ -20,13 +21,13 @@ class _Recorder:
 
     def execute(self, sql: str, params: list[Any]) -> None:
         rows = sql.count("), (") + 1
-        assert len(params) == rows * len(bulk.CDR_INSERT_COLUMNS)
+        assert len(params) == rows * len(CDR_COLUMNS)
         self.sizes.append(rows)
 
 
 def test_sqlite_rows_go_in_full_statements_then_power_of_two_ones() -> None:
-    step = bulk.SQLITE_ROWS_PER_INSERT
-    row = tuple(range(len(bulk.CDR_INSERT_COLUMNS)))
+    step = driver.SQLITE_ROWS_PER_INSERT
+    row = tuple(range(len(CDR_COLUMNS)))
     for total, expected in [
         (0, []),
         (1, [1]),
@@ -35,9 +36,9 @@ def test_sqlite_rows_go_in_full_statements_then_power_of_two_ones() -> None:
         (2 * step + 100, [step, step, 64, 32, 4]),
     ]:
         conn = _Recorder()
-        bulk._sqlite_insert_rows(conn, [row] * total)
+        driver._sqlite_insert_rows(conn, [row] * total)
         assert conn.sizes == expected
-    assert step * len(bulk.CDR_INSERT_COLUMNS) <= 32766
+    assert step * len(CDR_COLUMNS) <= 32766
 
 
 def _cdr(line: str, call_id: str, i: int) -> CdrInput:
@@ -48,7 +49,7 @@ def _cdr(line: str, call_id: str, i: int) -> CdrInput:
 async def test_a_large_batch_stores_every_row_as_one_by_one_does(ctx: ServicesContext) -> None:
     # more than SQLITE_JOBS_QUEUED statements of SQLITE_ROWS_PER_INSERT rows, and a tail;
     # no free minutes, so that a sample rated one by one gives the same rows
-    total = (bulk.SQLITE_JOBS_QUEUED + 2) * bulk.SQLITE_ROWS_PER_INSERT + 77
+    total = (driver.SQLITE_JOBS_QUEUED + 2) * driver.SQLITE_ROWS_PER_INSERT + 77
     world = await make_world(ctx, NO_FREE, name="One")
     twin = await make_world(ctx, NO_FREE, name="Twin")
     a_id, a_line = await world.client("A", paid=900_000_000, username="a-x")

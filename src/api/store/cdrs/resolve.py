@@ -11,7 +11,7 @@ the tenant assigned the DID called (no sub account, the client's latest attachme
 PostgreSQL has two variants: :data:`RESOLVE_POSTGRES` locks the attachment (the first
 statement of an explicit transaction), :data:`RESOLVE_POSTGRES_READ` locks nothing (an
 autocommit read whose assumptions the guarded write checks under its locks, see
-:mod:`api.store.cdr_writes`). Neither looks for a stored twin (``existing`` is always
+:mod:`api.store.cdrs.writes`). Neither looks for a stored twin (``existing`` is always
 ``None``): the CDR insert finds it (a unique violation, or ``ON CONFLICT DO NOTHING``),
 which costs nothing per CDR where a look-up costs an index probe whose plan, on a table
 without statistics yet, was a scan of the tenant's CDRs.
@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
+
+from api.store.package_versions import latest_version_sql
 
 Fetch = Callable[..., Awaitable[list[Sequence[Any]]]]
 """A driver's ``fetch(sql, *args)``: the rows of one statement."""
@@ -97,7 +99,7 @@ async def resolve_call(
     return ResolvedCall._make(rows[0]) if rows else None
 
 
-RESOLVE_SQLITE = """
+_RESOLVE_SQLITE = """
 SELECT r.currency, r.low_balance_threshold,
   (SELECT version FROM deck_versions WHERE active = 1 LIMIT 1),
   (SELECT id FROM cdrs WHERE reseller_id = r.id AND source = ?2 AND call_id = ?3),
@@ -123,13 +125,16 @@ LEFT JOIN clients c ON c.status = 'active' AND c.id = CASE
 LEFT JOIN client_packages cp ON cp.id = (
   SELECT max(x.id) FROM client_packages x
   JOIN packages p ON p.id = x.package_id
-  JOIN package_versions v ON v.package_id = p.id AND v.version = p.latest_version
+  JOIN package_versions v ON {latest_v}
   WHERE x.client_id = c.id AND x.reseller_id = r.id AND x.detached_at IS NULL
     AND (sa.package_id IS NULL OR x.package_id = sa.package_id))
 LEFT JOIN packages p ON p.id = cp.package_id
-LEFT JOIN package_versions pv ON pv.package_id = p.id AND pv.version = p.latest_version
+LEFT JOIN package_versions pv ON {latest_pv}
 WHERE r.id = ?1
 """
+RESOLVE_SQLITE = _RESOLVE_SQLITE.format(
+    latest_v=latest_version_sql("p", "v"), latest_pv=latest_version_sql("p", "pv")
+)
 
 # PostgreSQL: the attachment is row-locked (free minutes are consumed atomically with the
 # balance change); a lock cannot sit on the nullable side of an outer join, hence the CTEs.
@@ -154,7 +159,7 @@ WITH line AS MATERIALIZED (
   FROM client_packages cp
   JOIN line ON cp.client_id = line.client_id
   JOIN packages p ON p.id = cp.package_id
-  JOIN package_versions v ON v.package_id = p.id AND v.version = p.latest_version
+  JOIN package_versions v ON {latest_v}
   WHERE cp.reseller_id + 0 = $1 AND cp.detached_at IS NULL
     AND (line.package_id IS NULL OR cp.package_id = line.package_id)
   ORDER BY cp.id DESC LIMIT 1
@@ -185,9 +190,12 @@ LEFT JOIN dids d ON d.number = $3 AND d.client_id IS NOT NULL
 WHERE r.id = $1
 """
 RESOLVE_POSTGRES = _RESOLVE_POSTGRES.format(
-    lock="FOR UPDATE OF cp", flags="NULL::bigint, NULL::boolean, NULL::boolean, NULL::bigint"
+    latest_v=latest_version_sql("p", "v"),
+    lock="FOR UPDATE OF cp",
+    flags="NULL::bigint, NULL::boolean, NULL::boolean, NULL::bigint",
 )
 RESOLVE_POSTGRES_READ = _RESOLVE_POSTGRES.format(
+    latest_v=latest_version_sql("p", "v"),
     lock="",
     flags="line.low_balance_threshold, line.suspended, line.low_balance_alerted, ca.balance",
 )

@@ -1,9 +1,9 @@
-"""Rating CDRs inside one unit of work: the in-memory part shared by both ingest paths.
+"""Pricing CDRs: the in-memory part shared by both paths.
 
 :class:`CallRater` loads what a set of CDRs needs (lines, packages, DIDs, the deck) with a
-few queries, then rates each CDR in order, keeping each bundle's free minutes in memory,
-and returns the CDR row to store (a list in :data:`~api.store.bulk.CDR_INSERT_COLUMNS`
-order). Posting is the caller's job.
+few queries (the batch path; the real-time path gives it what its one read found), then
+rates each CDR in order, keeping each bundle's free minutes in memory, and returns the
+:class:`~api.store.cdrs.row.CdrRow` to store. Posting is the caller's job.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any
 
 from api.domain.cycles import cycle_start
 from api.domain.free_minutes import current_bundle
-from api.services.call_lines import Line, client_dids, did_lines, resolve_lines
+from api.services.cdrs.lines import Line, client_dids, did_lines, resolve_lines
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version
 from api.services.views import CdrInput
+from api.store.cdrs.row import CdrRow
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
 from ratelang.compile import compile_source
@@ -116,6 +117,8 @@ class CallRater:
     did_lines: dict[int, Line] = field(default_factory=dict)  # by client id
     digits: dict[str, str | None] = field(default_factory=dict)
     pricers: dict[int, Pricer] = field(default_factory=dict)
+    transactions: dict[int, int] = field(default_factory=dict)
+    """Client id → the ``calls`` transaction that rows with money name (the batch path)."""
 
     async def prepare(self, cdrs: Sequence[CdrInput]) -> None:
         """Load everything the CDRs need, locking the bundles they may consume."""
@@ -154,11 +157,11 @@ class CallRater:
         """The lines of sub accounts and those of the clients of DIDs called."""
         return [*self.lines.values(), *self.did_lines.values()]
 
-    def rate(self, cdr: CdrInput) -> tuple[list[Any], int | None, int, int]:
+    def rate(self, cdr: CdrInput) -> tuple[CdrRow, int | None, int, int]:
         """Rate one CDR (consuming free minutes in memory): (row, client id, sell, cost).
 
-        Unrated CDRs post nothing (sell = cost = 0). The row's ``transaction_id`` is left
-        ``None`` for the caller to fill.
+        Unrated CDRs post nothing (sell = cost = 0). A row with money names the client's
+        transaction of :attr:`transactions` (``None`` when there is none).
         """
         number = cdr.number
         digits = self.digits.get(number)
@@ -212,14 +215,14 @@ class CallRater:
         if r.free_minutes_used and bundle is not None:
             bundle.used += r.free_minutes_used
             bundle.changed = True
-        row = rated_row(self.tenant, cdr, line, did_id, r, deck.version, self.when, self.now)
+        tx_id = self.transactions.get(client_id) if r.sell or r.cost else None
+        row = rated_row(self.tenant, cdr, line, did_id, r, deck.version, self.when, self.now, tx_id)
         return row, client_id, r.sell, r.cost
 
-    def unrated(
-        self, cdr: CdrInput, line: Line | None, did_id: int | None, reason: str
-    ) -> list[Any]:
+    def unrated(self, cdr: CdrInput, line: Line | None, did_id: int | None, reason: str) -> CdrRow:
+        """The row of a CDR that could not be rated, with the ``reason``."""
         when = self.when
-        return [
+        return _row(CdrRow, (
             self.tenant,
             None if line is None else line.client_id,
             None if line is None else line.sub_account_id,
@@ -235,7 +238,7 @@ class CallRater:
             0, 0, 0, "", 0, 0, 0, 0, 0, 0, "", "", None, "", "", "", "", 0, False, None, "",
             None,
             when(self.now),
-        ]  # fmt: skip
+        ))  # fmt: skip
 
 
 def rated_row(
@@ -247,8 +250,9 @@ def rated_row(
     deck_version: str,
     when: Callable[[datetime], Any],
     now: datetime,
-) -> list[Any]:
-    """The CDR row of a priced call (every column of the table but ``id``)."""
+    transaction_id: int | None = None,
+) -> CdrRow:
+    """The row of a priced call."""
     rule = r.rule
     route = r.route
     sell = r.sell
@@ -257,16 +261,19 @@ def rated_row(
     pulse_text = _PULSE_TEXT.get(pulse)
     if pulse_text is None:
         pulse_text = _PULSE_TEXT[pulse] = str(pulse)
-    return [
+    return _row(CdrRow, (
         tenant, line.client_id, line.sub_account_id, did_id, cdr.source, cdr.call_id,
         cdr.direction, r.number, when(cdr.started_at), cdr.duration, "rated", "",
         r.billed_seconds, r.cost_billed_seconds, r.charged_seconds, pulse_text,
         r.sell_rate, sell, r.connect_fee, r.cost_rate, cost, sell - cost,
         _VALUES[rule.kind], rule.text[:300], rule.line, r.deck_prefix or "", r.country or "",
         r.description[:200], _VALUES[route] if route else "", r.free_minutes_used, r.on_net,
-        line.version_id, deck_version, None, when(now),
-    ]  # fmt: skip
+        line.version_id, deck_version, transaction_id, when(now),
+    ))  # fmt: skip
 
 
+_row = tuple.__new__
+"""Builds a :class:`CdrRow` from its values in column order (a third of the cost of
+``CdrRow(...)``, per CDR of a batch)."""
 _PULSE_TEXT: dict[Pulse, str] = {}
 _VALUES: dict[Any, str] = {e: e.value for enum in (RuleKind, Route) for e in enum}

@@ -1,14 +1,16 @@
 """The real-time path: one CDR per transaction, one query to read, as few statements as
-the backend allows to write.
+the backend allows to write, on a pooled driver connection outside the session
+(:mod:`api.store.cdrs.pooled`).
 
-:func:`rate_fast` runs on a pooled driver connection outside the session
-(:mod:`api.store.realtime`); when it cannot finish alone (package or deck not cached yet,
-no such reseller, on SQLite a stored duplicate) the caller takes :func:`rate_one`, the
-same reads, ratings and writes inside a unit of work. A stored twin raises
-:class:`~api.store.cdr_writes.DuplicateCdr`.
+The compiled package and the deck come from the process caches (``ctx.packages``,
+``ctx.decks``, keyed by immutable version). When the read names one that is not cached
+yet (the first CDR of a version after a restart), the transaction is rolled back,
+:func:`load_rating_inputs` loads them outside any write transaction, and the CDR is rated
+again: there is no second writer for a cold cache. A stored twin raises
+:class:`~api.store.cdrs.writes.DuplicateCdr`; no such reseller is :class:`NotFound`.
 
 PostgreSQL, two round trips: an unlocked read (autocommit), the pricing, then one guarded
-autocommit statement (:func:`~api.store.cdr_writes.guarded_write_postgres`) that locks
+autocommit statement (:func:`~api.store.cdrs.writes.guarded_write_postgres`) that locks
 what the pricing assumed (the attachment's free minutes, the accounts, the client's
 balance and flags), checks that nothing moved and writes everything, the client's new
 flags included. When something moved (a concurrent call or payment of the same client)
@@ -17,8 +19,9 @@ attachment with its read (``BEGIN``, read, write, flags, ``COMMIT``). A stored t
 found by the CDR insert (a unique violation undoes the whole statement).
 SQLite: ``BEGIN IMMEDIATE`` and the read in one hop to the connection's thread, every
 write and ``COMMIT`` in a second one. Events are published after the commit only. A call
-that crosses the client's low-balance threshold is left to :func:`rate_one` (nothing
-written on the fast path), whose unit of work queues the e-mail in the same transaction.
+that crosses the client's low-balance threshold raises :class:`CrossesThreshold` with
+nothing written: the use case rates it as a batch of one in a unit of work, whose commit
+queues the low-balance e-mail in the same transaction.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from api.domain.call_postings import call_transaction
 from api.domain.errors import NotFound
 from api.domain.ledger import TenantAccounts
 from api.events import Event, LowBalance
-from api.services.call_lines import Line
-from api.services.call_rating import (
+from api.services.cdrs.balance_rules import balance_rules
+from api.services.cdrs.lines import Line
+from api.services.cdrs.pricing import (
     NO_DECK,
     NO_PACKAGE,
     UNKNOWN_DID,
@@ -45,58 +49,91 @@ from api.services.call_rating import (
     rated_row,
     safe_digits,
 )
-from api.services.cdr_balance_rules import apply_balance_rules, balance_rules
-from api.services.cdr_views import result_view, row_view
+from api.services.cdrs.results import row_view
 from api.services.context import ServicesContext
 from api.services.decks import deck_by_version
 from api.services.packages import compiled_version
 from api.services.views import CdrInput, CdrResult
-from api.store.bulk import COL, PostgresRaw, raw_connection
-from api.store.cdr_resolve import ResolvedCall, resolve_call
-from api.store.cdr_writes import (
+from api.store.cdrs.driver import PostgresRaw
+from api.store.cdrs.pooled import PostgresTransaction, SqliteTransaction, realtime_transaction
+from api.store.cdrs.resolve import ResolvedCall, resolve_call
+from api.store.cdrs.row import CdrRow
+from api.store.cdrs.writes import (
+    DuplicateCdr,
     Guard,
     SqliteCallWrite,
     guarded_write_postgres,
     write_call_postgres,
-    write_call_sqlite,
 )
 from api.store.db_errors import as_sqlalchemy_error, driver_errors
-from api.store.realtime import PostgresTransaction, SqliteTransaction, realtime_transaction
-from api.store.tables import Cdr
-from api.store.unit_of_work import UnitOfWork
 from ratelang.model import CompiledPackage, Deck, Direction
 from ratelang.pricing import price
 from ratelang.rating import Call, DidPrice, RatingError
 
 Accounts = tuple[int, int, int, int]  # client, reseller revenue, reseller, operator revenue
-Priced = tuple[CallRater, list[Any], int, int]  # rater, CDR row, sell, cost
+Priced = tuple[CallRater, CdrRow, int, int]  # rater, CDR row, sell, cost
+LOADS = 3
+"""Rounds of :func:`load_rating_inputs` before a CDR gives up (a publish can make the
+cache cold again between a load and the next read)."""
 
 
-async def rate_fast(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult | None:
-    """Rate and store one CDR on a pooled driver connection, without a session; ``None``
-    when it cannot finish alone (the caller then takes :func:`rate_one`)."""
+class CrossesThreshold(Exception):
+    """The call takes its client across the low-balance threshold: nothing was written
+    (its e-mail must be queued in the call's own transaction, which these writers do not
+    write)."""
+
+
+class ColdCache(Exception):
+    """The read names a package version or a deck not cached yet: nothing was written."""
+
+    def __init__(self, version_id: int | None, deck_version: str) -> None:
+        super().__init__(version_id, deck_version)
+        self.version_id = version_id
+        self.deck_version = deck_version
+
+
+async def rate_call(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult:
+    """Rate and store one CDR in one transaction on a pooled driver connection, loading
+    a package version or deck not cached yet before (see :class:`ColdCache`)."""
+    for _ in range(LOADS):
+        try:
+            return await _rate_pooled(ctx, tenant, cdr)
+        except ColdCache as cold:
+            await load_rating_inputs(ctx, cold.version_id, cold.deck_version)
+    raise RuntimeError("the package version or the deck of a CDR could not be loaded")
+
+
+async def load_rating_inputs(
+    ctx: ServicesContext, version_id: int | None, deck_version: str
+) -> None:
+    """Compile the package version and parse the deck into the process caches, in a read
+    transaction of their own (nothing locked)."""
+    async with ctx.read() as uow:
+        if version_id is not None:
+            await compiled_version(ctx, uow, version_id)
+        if await deck_by_version(ctx, uow, deck_version) is None:
+            raise LookupError(f"deck version {deck_version!r} is not stored")
+
+
+async def _rate_pooled(ctx: ServicesContext, tenant: int, cdr: CdrInput) -> CdrResult:
     engine = ctx.sessionmaker.kw.get("bind")
     if not isinstance(engine, AsyncEngine):  # pragma: no cover - sessionmaker without engine
-        return None
+        raise TypeError("the services' sessionmaker is bound to no AsyncEngine")
     now = ctx.now()
     digits = safe_digits(cdr.number)
     events: list[Event] = []
-    written: CdrResult | None
     try:
         async with realtime_transaction(engine) as tx:
             if isinstance(tx, PostgresTransaction):
-                guarded = await _postgres_guarded(ctx, tx, tenant, cdr, now, digits, events)
-                if guarded is False:  # something moved: again, under locks
+                written = await _postgres_guarded(ctx, tx, tenant, cdr, now, digits, events)
+                if written is False:  # something moved: again, under locks
                     events.clear()
                     written = await _postgres_locked(ctx, tx, tenant, cdr, now, digits, events)
-                else:
-                    written = guarded
             else:
                 written = await _sqlite(ctx, tx, tenant, cdr, now, digits, events)
     except driver_errors() as exc:
         raise as_sqlalchemy_error(exc, "real-time CDR") from exc
-    if written is not None:  # committed
-        ctx.bus.publish_all(events)
+    ctx.bus.publish_all(events)  # committed
     return written
 
 
@@ -108,9 +145,9 @@ def _priced(
     cdr: CdrInput,
     call: ResolvedCall,
     digits: str | None,
-) -> Priced | None:
-    """The CDR row of ``call`` with its sell and cost; ``None``: the package or the deck
-    is not cached yet."""
+) -> Priced:
+    """The CDR row of ``call`` with its sell and cost; :class:`ColdCache` when the package
+    or the deck is not cached yet."""
     rater = CallRater(ctx, None, tenant, now, when)
     line = _line(call, cdr)
     if line is None:
@@ -123,7 +160,7 @@ def _priced(
     package = ctx.packages.get(call.version_id) if call.version_id is not None else None
     deck = ctx.decks.get(call.deck_version)
     if (packaged and package is None) or deck is None:
-        return None
+        raise ColdCache(call.version_id if packaged else None, call.deck_version)
     row, sell, cost = _price_with(
         rater, cdr, line, digits, package or did_only_package(), deck, call
     )
@@ -138,20 +175,16 @@ async def _postgres_guarded(
     now: datetime,
     digits: str | None,
     events: list[Event],
-) -> CdrResult | Literal[False] | None:
+) -> CdrResult | Literal[False]:
     """The unlocked read and the guarded write (two round trips, each its own implicit
-    transaction); ``False``: something moved, nothing was written; ``None``: cold cache or
-    no such reseller."""
+    transaction); ``False``: something moved, nothing was written."""
     call = await resolve_call(
         tx.fetch, True, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
         unlocked=True, by_did=by_did(cdr),
     )  # fmt: skip
     if call is None:
-        return None
-    priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
-    if priced is None:
-        return None
-    rater, row, sell, cost = priced
+        raise NotFound("reseller", tenant)
+    rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundle_guard = None
     if rater.bundles:
@@ -176,7 +209,7 @@ async def _postgres_guarded(
             events.append,
         )  # fmt: skip
         if _alerts(events):
-            return None  # the unit of work queues the low-balance e-mail with the call
+            raise CrossesThreshold
         new_flags = (changes[0][0], changes[0][1]) if changes else None
         client_guard = (
             int(call.balance), str(call.balance_type), call.own_threshold,
@@ -188,6 +221,7 @@ async def _postgres_guarded(
     )  # fmt: skip
     if not written.ok or written.cdr_id is None:
         return False
+    row = row._replace(transaction_id=written.transaction_id)
     return row_view(written.cdr_id, row, str(call.currency))
 
 
@@ -199,7 +233,7 @@ async def _postgres_locked(
     now: datetime,
     digits: str | None,
     events: list[Event],
-) -> CdrResult | None:
+) -> CdrResult:
     """``BEGIN``, the read locking the attachment, the write, the client's flags (read
     after the balance update, under its lock), ``COMMIT``."""
     call = await resolve_call(
@@ -207,14 +241,11 @@ async def _postgres_locked(
         by_did=by_did(cdr),
     )  # fmt: skip
     if call is None:
-        return None
-    priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
-    if priced is None:
-        return None
-    rater, row, sell, cost = priced
+        raise NotFound("reseller", tenant)
+    rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     raw = PostgresRaw(tx.driver)
-    cdr_id, balance = await write_call_postgres(
+    cdr_id, tx_id, balance = await write_call_postgres(
         raw.fetch, tenant, row, _changed_bundles(rater), _client_account(accounts), deltas,
         _description(cdr), now,
     )  # fmt: skip
@@ -227,10 +258,10 @@ async def _postgres_locked(
             tenant, reseller, flags, {client_id: (previous, balance)}, now, events.append
         )
         if _alerts(events):
-            return None  # rolled back: the unit of work queues the low-balance e-mail
+            raise CrossesThreshold
         await raw.set_client_flags(changes)
     await tx.commit()
-    return row_view(cdr_id, row, str(call.currency))
+    return row_view(cdr_id, row._replace(transaction_id=tx_id), str(call.currency))
 
 
 async def _sqlite(
@@ -241,18 +272,17 @@ async def _sqlite(
     now: datetime,
     digits: str | None,
     events: list[Event],
-) -> CdrResult | None:
+) -> CdrResult:
     """``BEGIN IMMEDIATE`` and the read in one hop; every write and ``COMMIT`` in one."""
     call = await resolve_call(
         tx.begin_fetch, False, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
         by_did=by_did(cdr),
     )  # fmt: skip
-    if call is None or call.existing is not None:
-        return None
-    priced = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
-    if priced is None:
-        return None
-    rater, row, sell, cost = priced
+    if call is None:
+        raise NotFound("reseller", tenant)
+    if call.existing is not None:
+        raise DuplicateCdr
+    rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundles = _changed_bundles(rater)
     client_id = call.client_id
@@ -270,71 +300,14 @@ async def _sqlite(
                 events.append,
             )  # fmt: skip
             if _alerts(events):
-                return None  # rolled back: the unit of work queues the low-balance e-mail
+                raise CrossesThreshold
     work = SqliteCallWrite(
         tenant, client_id, _description(cdr), tx.when(now), row, deltas, call.client_account,
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
     )  # fmt: skip
-    cdr_id = await tx.finish(work)
-    return row_view(cdr_id, row, str(call.currency))
-
-
-async def rate_one(ctx: ServicesContext, uow: UnitOfWork, tenant: int, cdr: CdrInput) -> CdrResult:
-    """Rate and store one CDR inside ``uow`` (loading a package or deck not cached yet);
-    a CDR stored before is returned as a duplicate."""
-    now = ctx.now()
-    raw = await raw_connection(uow.session)
-    postgres = raw.backend == "postgresql"
-    digits = safe_digits(cdr.number)
-    call = await resolve_call(
-        raw.fetch, postgres, tenant, cdr.source, cdr.call_id, cdr.sub_account, digits or "",
-        by_did=by_did(cdr),
-    )  # fmt: skip
-    if call is None:
-        raise NotFound("reseller", tenant)
-    reseller = (str(call.currency), int(call.default_threshold))
-    if call.existing is not None:
-        found = await uow.session.get(Cdr, call.existing)
-        assert found is not None
-        return result_view(found, duplicate=True, currency=str(call.currency))
-    rater = CallRater(ctx, uow, tenant, now, raw.when)
-    row: list[Any]
-    sell = cost = 0
-    line = _line(call, cdr)
-    if line is None:
-        row = rater.unrated(cdr, None, None, _no_line(cdr))
-    elif not _attach_package(line, call) and cdr.direction != "inbound":
-        row = rater.unrated(cdr, line, None, NO_PACKAGE)
-    elif call.deck_version is None:
-        row = rater.unrated(cdr, line, None, NO_DECK)
-    else:
-        row, sell, cost = await _price_one(
-            ctx, uow, rater, cdr, line, digits, call.deck_version, call
-        )
-    accounts, deltas = _postings(tenant, call, row, sell, cost)
-    bundles = _changed_bundles(rater)
-    client_account = _client_account(accounts)
-    if postgres:
-        cdr_id, balance = await write_call_postgres(
-            raw.fetch, tenant, row, bundles, client_account, deltas, _description(cdr), now
-        )
-    else:
-        cdr_id, balance = await write_call_sqlite(
-            raw, tenant, row, bundles, client_account, deltas, _description(cdr), now
-        )
-    client_id = call.client_id
-    if accounts is not None and sell and client_id is not None and balance is not None:
-        known = (
-            None
-            if postgres
-            else (client_id, call.balance_type, call.own_threshold, call.suspended, call.alerted)
-        )
-        previous = balance - deltas.get(client_account or 0, 0)
-        await apply_balance_rules(
-            uow, raw, tenant, {client_id: (previous, balance)}, now, known=known,
-            reseller=reseller,
-        )  # fmt: skip
-    return row_view(cdr_id, row, str(call.currency))
+    written = await tx.finish(work)
+    row = row._replace(transaction_id=written.transaction_id)
+    return row_view(written.cdr_id, row, str(call.currency))
 
 
 def _line(call: ResolvedCall, cdr: CdrInput) -> Line | None:
@@ -389,7 +362,7 @@ def _description(cdr: CdrInput) -> str:
 
 def _alerts(events: list[Event]) -> bool:
     """A low-balance crossing: its e-mail must be queued in the call's transaction, which
-    the unit of work of :func:`rate_one` does (a rare case, so the fast paths yield)."""
+    a unit of work does (a rare case, so the fast paths yield: :class:`CrossesThreshold`)."""
     return any(isinstance(e, LowBalance) for e in events)
 
 
@@ -398,19 +371,19 @@ def _client_account(accounts: Accounts | None) -> int | None:
 
 
 def _postings(
-    tenant: int, call: ResolvedCall, row: list[Any], sell: int, cost: int
+    tenant: int, call: ResolvedCall, row: CdrRow, sell: int, cost: int
 ) -> tuple[Accounts | None, dict[int, int]]:
     """The call's ledger accounts (None: no money moves) and its amounts by account."""
-    money = bool(sell or cost) and row[10] == "rated"
+    money = bool(sell or cost) and row.status == "rated"
     accounts = call.ledger_accounts() if money else None
     return accounts, _call_deltas(tenant, row, accounts, sell, cost)
 
 
 def _call_deltas(
-    tenant: int, row: list[Any], accounts: Accounts | None, sell: int, cost: int
+    tenant: int, row: CdrRow, accounts: Accounts | None, sell: int, cost: int
 ) -> dict[int, int]:
     """Account id → amount of the call's ``call`` transaction; none without money."""
-    if accounts is None:
+    if accounts is None or row.client_id is None:
         return {}
     client_account, revenue, reseller, operator = accounts
     draft = call_transaction(
@@ -418,31 +391,9 @@ def _call_deltas(
         sell=sell,
         cost=cost,
         reseller_id=tenant,
-        client_id=row[COL["client_id"]],
+        client_id=row.client_id,
     )
     return {p.account_id: int(p.amount) for p in draft.postings()}
-
-
-async def _price_one(
-    ctx: ServicesContext,
-    uow: UnitOfWork,
-    rater: CallRater,
-    cdr: CdrInput,
-    line: Line,
-    digits: str | None,
-    deck_version: str,
-    call: ResolvedCall,
-) -> tuple[list[Any], int, int]:
-    if line.version_id is None:
-        package = did_only_package()  # an inbound call of a client without a package
-    else:
-        package = ctx.packages.get(line.version_id) or await compiled_version(
-            ctx, uow, line.version_id
-        )
-    deck = ctx.decks.get(deck_version) or await deck_by_version(ctx, uow, deck_version)
-    if deck is None:
-        return rater.unrated(cdr, line, None, NO_DECK), 0, 0
-    return _price_with(rater, cdr, line, digits, package, deck, call)
 
 
 def _price_with(
@@ -453,7 +404,7 @@ def _price_with(
     package: CompiledPackage,
     deck: Deck,
     call: ResolvedCall,
-) -> tuple[list[Any], int, int]:
+) -> tuple[CdrRow, int, int]:
     bundle = None
     if line.attachment_id is not None:
         bundle = make_bundle(line, package, rater.now.date())

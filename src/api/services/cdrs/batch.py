@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from api.domain.call_postings import call_transaction
 from api.domain.ledger import AccountKind, TenantAccounts, TransactionKind
-from api.services.call_rating import CallRater
-from api.services.cdr_balance_rules import apply_balance_rules, reseller_terms
+from api.services.cdrs.balance_rules import apply_balance_rules, reseller_terms
+from api.services.cdrs.pricing import CallRater
 from api.services.context import ServicesContext
 from api.services.views import CdrInput
-from api.store.bulk import COL, TRANSACTION_ID, RawConnection, raw_connection
+from api.store.cdrs.driver import RawConnection, raw_connection
+from api.store.cdrs.row import CdrRow
 from api.store.unit_of_work import UnitOfWork
 
-FAILURE_REASON = COL["failure_reason"]
 INSERT_CHUNK = 256  # CDR rows priced between two looks at the writer (see insert_cdr_chunks)
 
 
@@ -68,21 +67,21 @@ async def ingest_batch(
         if candidates
         else {}
     )
+    rater.transactions = tx_ids
     rate = rater.rate
     per_client: dict[int, list[int]] = {}
     totals = [0, 0, 0]  # rated, sell, cost
 
-    def priced() -> Iterator[list[list[Any]]]:
+    def priced() -> Iterator[list[CdrRow]]:
         for begin in range(0, len(fresh), INSERT_CHUNK):
-            chunk: list[list[Any]] = []
+            chunk: list[CdrRow] = []
             rated = sell_sum = cost_sum = 0
             for cdr in fresh[begin : begin + INSERT_CHUNK]:
                 row, client_id, sell, cost = rate(cdr)
                 chunk.append(row)
-                if row[10] == "rated":
+                if row.status == "rated":
                     rated += 1
                     if (sell or cost) and client_id is not None:
-                        row[TRANSACTION_ID] = tx_ids[client_id]
                         sums = per_client.get(client_id)
                         if sums is None:
                             per_client[client_id] = [sell, cost]
@@ -92,7 +91,8 @@ async def ingest_batch(
                         sell_sum += sell
                         cost_sum += cost
                 elif reasons is not None:
-                    reasons[row[FAILURE_REASON]] = reasons.get(row[FAILURE_REASON], 0) + 1
+                    reason = row.failure_reason
+                    reasons[reason] = reasons.get(reason, 0) + 1
             totals[0] += rated
             totals[1] += sell_sum
             totals[2] += cost_sum

@@ -4,6 +4,7 @@ reports then put each call on its right day."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from api.reports import CdrFilter, GroupBy, Period
 from api.reports import profit_summary as summarize
 from api.reports.sql import utc_quarter_hour
 from api.services import cdrs
-from api.services.cdr_realtime import rate_one
+from api.services.context import LruCache
 from api.services.views import CdrInput
 from api.store.tables import Cdr
 from tests.api.conftest import World
@@ -53,11 +54,11 @@ async def test_every_cdr_path_stores_the_instant_in_utc(world: World) -> None:
     times = [ISSUE_EXAMPLE, *drawn_times(12)]
     expected: dict[str, datetime] = {}
     for i, started in enumerate(times):
-        # the real-time path (its first call goes through the session: caches are cold)
+        # the real-time path, with warm caches and with cold ones (a restart)
         await cdrs.rate_cdr(world.ctx, world.reseller, _cdr(line, f"rt{i}", started))
         expected[f"rt{i}"] = started
-        async with world.ctx.unit_of_work() as uow:  # the session path, explicitly
-            await rate_one(world.ctx, uow, world.reseller_id, _cdr(line, f"s{i}", started))
+        cold = dataclasses.replace(world.ctx, packages=LruCache(512), decks=LruCache(4))
+        await cdrs.rate_cdr(cold, world.reseller, _cdr(line, f"s{i}", started))
         expected[f"s{i}"] = started
         # an unrated CDR (unknown line) goes the same way
         await cdrs.rate_cdr(world.ctx, world.reseller, _cdr("nobody", f"u{i}", started))

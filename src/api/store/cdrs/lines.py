@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.store.package_versions import latest_version_of
 from api.store.tables import Client, ClientPackage, Did, Package, PackageVersion, SubAccount
 
 CHUNK = 500
@@ -114,8 +115,7 @@ class CallLineRepository:
                 .join(Package, col(Package.id) == col(ClientPackage.package_id))
                 .join(
                     PackageVersion,
-                    (col(PackageVersion.package_id) == col(Package.id))
-                    & (col(PackageVersion.version) == col(Package.latest_version)),
+                    latest_version_of(),
                 )
                 .where(
                     col(ClientPackage.reseller_id) == reseller_id,

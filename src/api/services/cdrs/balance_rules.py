@@ -1,4 +1,6 @@
-"""Suspension and low-balance flags of clients charged for calls, with their events."""
+"""Suspension and low-balance flags of clients charged for calls, with their events
+(:func:`api.domain.balance_rules.balance_change`, read under the lock of the balance
+update)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from api.domain.balance_rules import flags_after
+from api.domain.balance_rules import balance_change
 from api.domain.errors import NotFound
-from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
-from api.store.bulk import RawConnection
+from api.events import Event
+from api.store.cdrs.driver import RawConnection
 from api.store.resellers import ResellerRepository
 from api.store.unit_of_work import UnitOfWork
 
@@ -49,22 +51,15 @@ def balance_rules(
     changes: list[tuple[bool, bool, int]] = []
     for client_id, balance_type, own_threshold, suspended, alerted in rows:
         previous, balance = balances[client_id]
-        threshold = own_threshold if own_threshold is not None else default_threshold
-        flags = flags_after(
-            balance_type,
-            balance,
-            threshold,
-            previous=previous,
-            suspended=bool(suspended),
-            low_balance_alerted=bool(alerted),
-        )
-        if (flags.suspended, flags.low_balance_alerted) != (bool(suspended), bool(alerted)):
-            changes.append((flags.suspended, flags.low_balance_alerted, client_id))
-        emit(BalanceChanged(tenant, client_id, balance, currency, at))
-        if flags.low_balance_alert:
-            emit(LowBalance(tenant, client_id, balance, threshold, currency, at))
-        if flags.suspension_changed:
-            emit(SuspensionChanged(tenant, client_id, flags.suspended, at))
+        change = balance_change(
+            tenant, client_id, balance, previous=previous, balance_type=balance_type,
+            own_threshold=own_threshold, default_threshold=default_threshold,
+            suspended=bool(suspended), alerted=bool(alerted), currency=currency, at=at,
+        )  # fmt: skip
+        if change.changed:
+            changes.append((change.suspended, change.low_balance_alerted, client_id))
+        for event in change.events:
+            emit(event)
     return changes
 
 

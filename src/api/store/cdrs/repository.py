@@ -1,25 +1,20 @@
-"""CDR rows: find them; insert them one at a time (ORM) or in bulk (raw driver)."""
+"""Stored CDRs of a reseller, found by (source, call id)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.store.bulk import CDR_INSERT_COLUMNS, raw_connection
 from api.store.tables import Cdr
 
 LOOKUP_CHUNK = 500
 
-CDR_COLUMNS: tuple[str, ...] = CDR_INSERT_COLUMNS
-"""Every CDR column but ``id``, in the order of the bulk rows."""
-
 
 class CdrRepository:
-    """Find and store CDRs of one reseller (flush only)."""
+    """Find the stored CDRs of one reseller."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -51,25 +46,3 @@ class CdrRepository:
             for cdr in rows:
                 found[(cdr.source, cdr.call_id)] = cdr
         return found
-
-    async def add(self, cdr: Cdr) -> Cdr:
-        self.session.add(cdr)
-        await self.session.flush()
-        return cdr
-
-    async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert plain column dicts (every column of :data:`CDR_COLUMNS`) with the raw
-        driver (``COPY`` on PostgreSQL, one ``executemany`` on SQLite)."""
-        if not rows:
-            return
-        raw = await raw_connection(self.session)
-        await raw.insert_cdrs(
-            [tuple(raw.when(v) if c in _TIMES else v for c, v in _items(r)) for r in rows]
-        )
-
-
-_TIMES = frozenset({"started_at", "created_at"})
-
-
-def _items(row: dict[str, Any]) -> Iterable[tuple[str, Any]]:
-    return ((c, row[c]) for c in CDR_INSERT_COLUMNS)

@@ -8,7 +8,7 @@ from datetime import date
 
 from api.domain.authorization import RefusalReason
 from api.domain.tenants import tenant_username
-from api.store.call_lines import CallLineRepository
+from api.store.cdrs.lines import CallLineRepository
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
 
