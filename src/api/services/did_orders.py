@@ -15,15 +15,13 @@ from sqlmodel import col
 from api.domain.actor import Actor
 from api.domain.balance_rules import BalanceType
 from api.domain.branding import PortalService, PortalSettings, effective
-from api.domain.cycles import cycle_start
 from api.domain.errors import InsufficientBalance, NotFound, PermissionDenied
-from api.domain.ledger import AccountKind, TransactionKind
+from api.domain.ledger import AccountKind
 from api.services.branding import settings_of
 from api.services.context import ServicesContext
-from api.services.dids import did_fee_key
-from api.services.fees import post_client_fee
+from api.services.dids import assign_to_client
 from api.services.portal_reads import own_client
-from api.services.tenancy import load_client, load_reseller
+from api.services.tenancy import load_client
 from api.store.tables import Account, Did
 from api.store.unit_of_work import UnitOfWork
 from ratelang.numbers import NumberError, normalize
@@ -99,35 +97,11 @@ async def order_did(ctx: ServicesContext, actor: Actor, number: str) -> OrderedD
             )
             if balance < due:
                 raise InsufficientBalance(balance, due)
-        did.client_id = client_id
-        did.setup_price = settings.did_setup_price
-        did.monthly_price = settings.did_monthly_price
-        did.per_minute_price = settings.did_per_minute_price
-        did.assigned_at = now
-        await uow.session.flush()
-        assert did.id is not None
-        reseller = await load_reseller(uow, tenant)
-        start = cycle_start(client.billing_day, now.date())
-        await post_client_fee(
-            uow,
-            reseller,
-            client_id,
-            TransactionKind.DID_FEE,
-            did.setup_price,
-            key=f"did-setup:{did.id}:{client_id}:{now.isoformat()}",
-            description=f"DID +{digits} setup",
-            at=now,
-        )
-        await post_client_fee(
-            uow,
-            reseller,
-            client_id,
-            TransactionKind.DID_FEE,
-            did.monthly_price,
-            key=did_fee_key(did.id, client_id, start),
-            description=f"DID +{digits} monthly from {start}",
-            at=now,
-        )
+        await assign_to_client(
+            uow, tenant, did, client_id, client.billing_day, now,
+            setup=settings.did_setup_price, monthly=settings.did_monthly_price,
+            per_minute=settings.did_per_minute_price,
+        )  # fmt: skip
         return OrderedDid(digits, did.setup_price, did.monthly_price, did.per_minute_price)
 
 
