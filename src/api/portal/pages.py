@@ -53,7 +53,7 @@ from api.services.login_links import redeem_login_link
 from api.services.password_resets import TooManyRequests, complete_reset, request_reset
 from api.services.paypal_buttons import topup_buttons
 from api.services.portal_access import allowed_origins
-from api.services.portal_reads import client_calls, client_ledger, daily_usage
+from api.services.portal_reads import CLIENT_CALL_COLUMNS, client_calls, client_ledger, daily_usage
 from api.services.portal_signup import sign_up
 from ratelang.money import format_micros
 
@@ -365,19 +365,7 @@ async def calls(request: Request, portal: Portal) -> Response:
     )
 
 
-CSV_COLUMNS = (
-    "started_at",
-    "direction",
-    "number",
-    "country",
-    "description",
-    "duration",
-    "charged_seconds",
-    "sell_rate",
-    "sell",
-    "free_minutes_used",
-    "status",
-)
+CSV_COLUMNS = CLIENT_CALL_COLUMNS[1:]  # the sell-side columns, not the row id
 
 
 @page
