@@ -126,7 +126,7 @@ def build_app(url: str, schema: str | None) -> Any:
     and ``GET /bench/published`` (when each ``BalanceChanged`` left the bus, wall clock)."""
     from api.app import create_app
     from api.graphql.loaders import CdrPageKey, Loaders
-    from api.graphql.reads import RequestReads
+    from api.graphql.request_reads import RequestReads
     from api.services.access import tenant_of
     from api.store.read_models import CLIENT_VIEW, client_view_params
 

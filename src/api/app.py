@@ -29,7 +29,7 @@ from api.auth.portal import PortalAuth
 from api.billing_schedule import DailyBilling, running
 from api.branding_routes import branding_routes
 from api.events import EventBus
-from api.graphql.reads import dispose_sync_reader
+from api.graphql.request_reads import dispose_sync_reader
 from api.graphql.schema import build_schema
 from api.graphql.view import PulsebillGraphQL
 from api.http_errors import ErrorBoundary
@@ -37,6 +37,8 @@ from api.http_limits import BodySizeLimit
 from api.mail.service import start_mail_sender
 from api.payments.ipn import ipn_route
 from api.payments.worker import PaypalVerifier
+from api.portal.hosts import PortalHosts
+from api.portal.routes import portal_mount
 from api.report_routes import report_mount
 from api.services.context import Clock, build_context, utc_now
 from api.settings import Settings
@@ -100,10 +102,12 @@ def create_app(
             report_mount("/reports"),
             ipn_route(),
             *branding_routes(),
+            portal_mount(),
         ],
         middleware=[
             Middleware(ErrorBoundary),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(PortalHosts),
         ],
         lifespan=lifespan,
     )

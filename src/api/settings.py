@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.mail.config import SmtpConfig, smtp_from_env
+from ratelang.money import parse_amount
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulsebill.db"
 DEFAULT_SECRET_FILE = ".pulsebill-secret"  # noqa: S105 (a file name)
@@ -35,6 +36,8 @@ class Settings:
     paypal_worker_seconds: float = 0  # > 0: the server retries IPN verifications this often
     public_url: str = ""  # the platform's public base URL ("": http://HOST:PORT, see links_base)
     smtp: SmtpConfig | None = None  # None: e-mails stay queued (a warning at start)
+    hostname_fee: int = 10_000_000  # a portal hostname's one-time fee (micro-units)
+    secure_cookies: bool | None = None  # None: when public_url is https
 
     @property
     def links_base(self) -> str:
@@ -55,8 +58,9 @@ class Settings:
         ``PULSEBILL_DAILY_BILLING`` (on unless ``0``, ``false`` or ``no``: the server bills
         each day itself), ``PULSEBILL_PAYPAL_VERIFY_URL``,
         ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30), ``PULSEBILL_PUBLIC_URL`` (the
-        base of links in e-mails and of the IPN URL); SMTP from ``PULSEBILL_SMTP_*``
-        (:mod:`api.mail.config`)."""
+        platform's address: IPN URL, links in e-mails and the portal),
+        ``PULSEBILL_HOSTNAME_FEE`` (10.00), ``PULSEBILL_SECURE_COOKIES``; SMTP from
+        ``PULSEBILL_SMTP_*`` (:mod:`api.mail.config`)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -71,7 +75,33 @@ class Settings:
             paypal_worker_seconds=float(env.get("PULSEBILL_PAYPAL_WORKER_SECONDS", "30")),
             public_url=env.get("PULSEBILL_PUBLIC_URL", "").rstrip("/"),
             smtp=smtp_from_env(env),
+            hostname_fee=_micro(env.get("PULSEBILL_HOSTNAME_FEE", "10.00")),
+            secure_cookies=_flag(env.get("PULSEBILL_SECURE_COOKIES")),
         )
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Portal cookies carry ``Secure`` when the platform is served over HTTPS."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.public_url.startswith("https://")
+
+
+def _micro(text: str) -> int:
+    """``"10.00"`` → 10,000,000 micro-units (exact; at most six decimals, not negative)."""
+    try:
+        amount = parse_amount(text)
+    except ValueError:
+        amount = -1
+    if amount < 0:
+        raise ValueError(f"PULSEBILL_HOSTNAME_FEE: an amount such as 10.00, got {text!r}")
+    return amount
+
+
+def _flag(text: str | None) -> bool | None:
+    if text is None or text == "":
+        return None
+    return text.lower() in {"1", "true", "yes"}
 
 
 def _local_secret(path: Path = Path(DEFAULT_SECRET_FILE)) -> str:

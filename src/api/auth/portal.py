@@ -15,6 +15,7 @@ from api.auth.throttle import LoginThrottle
 from api.auth.tokens import new_session_token, token_hash
 from api.auth.verify_pool import PoolBusy
 from api.domain.actor import Actor
+from api.domain.tenants import tenant_username
 from api.store.engine import read_session
 from api.store.tables import Client, PortalSession, Reseller
 
@@ -58,16 +59,24 @@ class PortalAuth:
         self.clock = clock
         self.ttl = ttl
 
-    async def login(self, username: str, password: str) -> PortalLogin | LoginRefused:
-        """Check the password (rehashing a stale hash), then open a session. When the
-        password checks are busy the login is refused without counting as a failure."""
+    async def login(
+        self, username: str, password: str, *, tenant: int | None = None
+    ) -> PortalLogin | LoginRefused:
+        """Check the password (rehashing a stale hash), then open a session; ``tenant``
+        (a portal's reseller) refuses the clients of every other reseller and takes a
+        short username in that reseller's namespace. When the password checks are busy
+        the login is refused without counting as a failure."""
         try:
-            return await self._login(username, password)
+            return await self._login(username, password, tenant)
         except PoolBusy as busy:
             return LoginRefused(retry_after=busy.retry_after, busy=True)
 
-    async def _login(self, username: str, password: str) -> PortalLogin | LoginRefused:
+    async def _login(
+        self, username: str, password: str, tenant: int | None
+    ) -> PortalLogin | LoginRefused:
         username = username.strip()
+        if tenant is not None:
+            username = tenant_username(tenant, username)
         if not username or len(username) > MAX_USERNAME_LENGTH:
             await self.passwords.verify(None, password)
             return LoginRefused()
@@ -86,6 +95,7 @@ class PortalAuth:
                         col(Client.portal_username) == username,
                         col(Client.status) == "active",
                         col(Reseller.status) == "active",
+                        *([] if tenant is None else [col(Client.reseller_id) == tenant]),
                     )
                 )
             ).one_or_none()
@@ -113,6 +123,20 @@ class PortalAuth:
                 )
             )
         return PortalLogin(token, expires_at, Actor.client(reseller_id, client_id))
+
+    async def open_session(self, reseller_id: int, client_id: int) -> PortalLogin:
+        """A session for a client already identified another way (a single-use login link)."""
+        token, now = new_session_token(), self.clock()
+        async with self.sessionmaker() as session, session.begin():
+            session.add(
+                PortalSession(
+                    client_id=client_id,
+                    token_hash=token_hash(token),
+                    created_at=now,
+                    expires_at=now + self.ttl,
+                )
+            )
+        return PortalLogin(token, now + self.ttl, Actor.client(reseller_id, client_id))
 
     async def logout(self, token: str) -> bool:
         """Revoke the session of ``token``; ``False`` when there was none to revoke."""

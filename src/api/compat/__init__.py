@@ -1,2 +1,2 @@
-"""Private APIs of dependencies, one module per dependency, each checked against the
-version it was written for."""
+"""The private APIs of dependencies, each behind one small module per dependency that
+checks the installed version at import (pyproject pins the same ranges)."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+
+from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 
 
 class BalanceType(StrEnum):
@@ -72,4 +75,60 @@ def flags_after(
         low_balance_alerted=low.alerted,
         suspension_changed=now_suspended != suspended,
         low_balance_alert=low.alert,
+    )
+
+
+def effective_threshold(own: int | None, default: int) -> int:
+    """A client's low-balance threshold: its own, else its reseller's default."""
+    return default if own is None else own
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceChange:
+    """What a client's new balance implies: its flags (``changed``: to be stored) and the
+    events to publish after the commit."""
+
+    suspended: bool
+    low_balance_alerted: bool
+    changed: bool
+    events: tuple[Event, ...]
+
+
+def balance_change(
+    reseller_id: int,
+    client_id: int,
+    balance: int,
+    *,
+    previous: int,
+    balance_type: str,
+    own_threshold: int | None,
+    default_threshold: int,
+    suspended: bool,
+    alerted: bool,
+    currency: str,
+    at: datetime,
+) -> BalanceChange:
+    """The flags and events of a client at its new ``balance`` (reached from
+    ``previous``): ``BalanceChanged`` always, ``LowBalance`` once per downward crossing of
+    the effective threshold (from at or above it to below it),
+    ``SuspensionChanged`` when a hard client crosses 0 either way."""
+    threshold = effective_threshold(own_threshold, default_threshold)
+    flags = flags_after(
+        balance_type,
+        balance,
+        threshold,
+        previous=previous,
+        suspended=suspended,
+        low_balance_alerted=alerted,
+    )
+    events: list[Event] = [BalanceChanged(reseller_id, client_id, balance, currency, at)]
+    if flags.low_balance_alert:
+        events.append(LowBalance(reseller_id, client_id, balance, threshold, currency, at))
+    if flags.suspension_changed:
+        events.append(SuspensionChanged(reseller_id, client_id, flags.suspended, at))
+    return BalanceChange(
+        flags.suspended,
+        flags.low_balance_alerted,
+        (flags.suspended, flags.low_balance_alerted) != (suspended, alerted),
+        tuple(events),
     )

@@ -47,6 +47,7 @@ class TransactionKind(StrEnum):
     DID_FEE = "did_fee"
     DID_COST = "did_cost"
     RESELLER_PAYMENT = "reseller_payment"
+    HOSTNAME_FEE = "hostname_fee"  # the operator's one-time fee for a portal hostname
 
 
 FEE_KINDS = frozenset(

@@ -33,7 +33,7 @@ from api.graphql.errors import Forbidden
 
 CLIENT_ROOT_FIELDS: Mapping[str, frozenset[str]] = {
     "query": frozenset({"me", "myClient", "myCdrReport", "sipPassword"}),
-    "mutation": frozenset({"login", "logout"}),
+    "mutation": frozenset({"login", "logout", "orderDid"}),
     "subscription": frozenset({"balanceChanged", "lowBalance", "suspensionChanged"}),
 }
 """Root fields a client may select, by operation type (GraphQL names)."""

@@ -1,7 +1,7 @@
 """The per-request context and the typed ``Info`` alias every resolver uses.
 
 Over HTTP a context is built per request (so are its DataLoaders and its one reader
-transaction, :class:`~api.graphql.reads.RequestReads`, lazily; the view closes it when the
+transaction, :class:`~api.graphql.request_reads.RequestReads`, lazily; the view closes it when the
 request ends). Over a websocket strawberry builds one context per *connection*: it
 therefore holds only the sessionmaker, the bus and the verified credential — never a
 session or loaders; the :class:`~api.graphql.hardening.SubscriptionsOnlyOverWebSocket`
@@ -27,7 +27,7 @@ PLATFORM_CURRENCY = "USD"
 
 if TYPE_CHECKING:
     from api.graphql.loaders import Loaders
-    from api.graphql.reads import RequestReads
+    from api.graphql.request_reads import RequestReads
     from api.services.context import ServicesContext
 
 
@@ -65,7 +65,7 @@ class Context:
         if self.websocket:
             raise RuntimeError("DataLoaders and request reads are per HTTP request")
         if self._reads is None:
-            from api.graphql.reads import RequestReads, engine_of
+            from api.graphql.request_reads import RequestReads, engine_of
 
             self._reads = RequestReads(engine_of(self.sessionmaker))
         return self._reads

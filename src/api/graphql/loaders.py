@@ -3,7 +3,7 @@
 Every query here is filtered by the caller's tenant (and, for a client, by its own id), so
 a foreign key in a batch simply finds nothing. Writes never happen here: they go through
 :mod:`api.services`. Every batch of a request runs in the request's one reader transaction
-(:class:`~api.graphql.reads.RequestReads`: a deferred ``BEGIN`` on SQLite, see
+(:class:`~api.graphql.request_reads.RequestReads`: a deferred ``BEGIN`` on SQLite, see
 :mod:`api.store.engine`), so loaders never queue behind writers and all see one snapshot.
 The hot lists (CDRs, packages) select columns and return tuples, never ORM entities.
 """
@@ -23,7 +23,7 @@ from strawberry.dataloader import DataLoader
 
 from api.domain.actor import Actor, Role
 from api.domain.ledger import AccountKind
-from api.graphql.reads import AnyRow, AnySelect, RequestReads
+from api.graphql.request_reads import AnyRow, AnySelect, RequestReads
 from api.store.tables import (
     Account,
     Cdr,

@@ -22,12 +22,13 @@ from api.graphql.mutations import login as login_m
 from api.graphql.mutations import operator_ops as op
 from api.graphql.mutations import password_reset as reset_m
 from api.graphql.mutations import paypal as paypal_m
+from api.graphql.mutations import portal_access as access_m
 from api.graphql.mutations import reseller_ops as rs
 from api.graphql.queries import calls as calls_q
-from api.graphql.queries import fields as q
 from api.graphql.queries import paypal as paypal_q
 from api.graphql.queries import portal as portal_q
 from api.graphql.queries import reports, viewer
+from api.graphql.queries import root_fields as q
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR, DECIMAL_SCALAR
 
 
@@ -54,6 +55,7 @@ class Query:
     my_cdr_report = strawberry.field(resolver=portal_q.my_cdr_report)
     portal_settings = strawberry.field(resolver=branding_m.portal_settings)
     portal_settings_preview = strawberry.field(resolver=branding_m.portal_settings_preview)
+    portal_access = strawberry.field(resolver=access_m.portal_access_)
 
 
 @strawberry.type
@@ -93,6 +95,11 @@ class Mutation:
     update_portal_settings = strawberry.mutation(resolver=branding_m.update_portal_settings)
     upload_branding_image = strawberry.mutation(resolver=branding_m.upload_branding_image)
     delete_branding_image = strawberry.mutation(resolver=branding_m.delete_branding_image)
+    set_portal_hostname = strawberry.mutation(resolver=access_m.set_portal_hostname)
+    set_auto_connect_origins = strawberry.mutation(resolver=access_m.set_auto_connect_origins)
+    create_portal_login_link = strawberry.mutation(resolver=access_m.create_portal_login_link)
+    approve_signup = strawberry.mutation(resolver=access_m.approve_signup)
+    order_did = strawberry.mutation(resolver=access_m.order_did)
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from api.domain.cycles import cycle_start
 from api.domain.free_minutes import current_bundle
 from api.domain.ledger import AccountKind
 from api.services.access import reseller_scope
-from api.services.call_lines import client_dids, resolve_lines
+from api.services.cdrs.lines import client_dids, resolve_lines
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version

@@ -29,6 +29,7 @@ from api.services.fees import post_client_fee, post_reseller_cost
 from api.services.packages import compiled_version
 from api.services.tenancy import load_client, load_reseller
 from api.services.views import BillingRun, StatementView
+from api.store.package_versions import latest_version_of
 from api.store.tables import (
     Account,
     Client,
@@ -135,8 +136,7 @@ async def _bill_client(
         .join(Package, col(Package.id) == col(ClientPackage.package_id))
         .join(
             PackageVersion,
-            (col(PackageVersion.package_id) == col(Package.id))
-            & (col(PackageVersion.version) == col(Package.latest_version)),
+            latest_version_of(),
         )
         .where(
             col(ClientPackage.client_id) == client_id,

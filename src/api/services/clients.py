@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from api.domain.actor import Actor
 from api.domain.addresses import email_problem
-from api.domain.balance_rules import BalanceType, is_suspended
+from api.domain.balance_rules import BalanceType, effective_threshold, is_suspended
 from api.domain.cycles import check_billing_day
 from api.domain.errors import AlreadyExists, NotFound, StillAttached, raise_all
 from api.domain.ledger import AccountKind
@@ -168,8 +168,8 @@ async def list_clients(
         query = _view_query(tenant).order_by(col(Client.name))
         if only is not None:
             query = query.where(col(Client.id) == only)
-        if not include_closed:
-            query = query.where(col(Client.status) == "active")
+        if not include_closed:  # active ones, and signups waiting for approval
+            query = query.where(col(Client.status) != "closed")
         rows = await uow.session.execute(query)
         return [_view(*row) for row in rows]
 
@@ -256,7 +256,7 @@ def _view(c: Client, balance: int, currency: str, default_threshold: int) -> Cli
         c.address,
         c.balance_type,
         c.billing_day,
-        default_threshold if threshold is None else threshold,
+        effective_threshold(threshold, default_threshold),
         threshold,
         c.status,
         c.suspended,

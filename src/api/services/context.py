@@ -65,6 +65,7 @@ class ServicesContext:
     clock: Clock = utc_now
     max_call_seconds: int = 4 * 3600
     public_url: str = "http://127.0.0.1:8000"  # the platform's base URL (portal links)
+    hostname_fee: int = 10_000_000  # the one-time fee of a portal hostname (micro-units)
     reset_requests: RateLimit = field(default_factory=lambda: RateLimit(10, 900.0))
     packages: LruCache[int, CompiledPackage] = field(default_factory=lambda: LruCache(512))
     decks: LruCache[str, Deck] = field(default_factory=lambda: LruCache(4))
@@ -110,4 +111,5 @@ def build_context(
         clock=clock,
         max_call_seconds=settings.max_call_seconds,
         public_url=settings.links_base,
+        hostname_fee=settings.hostname_fee,
     )

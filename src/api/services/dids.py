@@ -141,36 +141,55 @@ async def assign_did(
             raise NotFound("DID", f"+{digits}")
         if did.client_id is not None:
             raise Conflict(f"DID +{digits} is already assigned to a client")
-        did.client_id = client_id
-        did.monthly_price = int(monthly_price)
-        did.per_minute_price = int(per_minute_price)
-        did.setup_price = int(setup_price)
-        did.assigned_at = now
-        await uow.session.flush()
-        assert did.id is not None
-        reseller = await load_reseller(uow, tenant)
-        start = cycle_start(client.billing_day, now.date())
-        await post_client_fee(
-            uow,
-            reseller,
-            client_id,
-            TransactionKind.DID_FEE,
-            did.setup_price,
-            key=f"did-setup:{did.id}:{client_id}:{now.isoformat()}",
-            description=f"DID +{digits} setup",
-            at=now,
-        )
-        await post_client_fee(
-            uow,
-            reseller,
-            client_id,
-            TransactionKind.DID_FEE,
-            did.monthly_price,
-            key=did_fee_key(did.id, client_id, start),
-            description=f"DID +{digits} monthly from {start}",
-            at=now,
-        )
+        await assign_to_client(
+            uow, tenant, did, client_id, client.billing_day, now,
+            setup=setup_price, monthly=monthly_price, per_minute=per_minute_price,
+        )  # fmt: skip
         return _view(did)
+
+
+async def assign_to_client(
+    uow: UnitOfWork,
+    tenant: int,
+    did: Did,
+    client_id: int,
+    billing_day: int,
+    now: datetime,
+    *,
+    setup: int,
+    monthly: int,
+    per_minute: int,
+) -> None:
+    """Give the locked, free ``did`` of the tenant to its client at these prices and post
+    the setup price and the first month to the client, in ``uow`` (whoever asked: the
+    reseller's ``assignDid`` or the client's own order from the portal)."""
+    did.client_id = client_id
+    did.setup_price, did.monthly_price, did.per_minute_price = setup, monthly, per_minute
+    did.assigned_at = now
+    await uow.session.flush()
+    assert did.id is not None
+    reseller = await load_reseller(uow, tenant)
+    start = cycle_start(billing_day, now.date())
+    await post_client_fee(
+        uow,
+        reseller,
+        client_id,
+        TransactionKind.DID_FEE,
+        setup,
+        key=f"did-setup:{did.id}:{client_id}:{now.isoformat()}",
+        description=f"DID +{did.number} setup",
+        at=now,
+    )
+    await post_client_fee(
+        uow,
+        reseller,
+        client_id,
+        TransactionKind.DID_FEE,
+        monthly,
+        key=did_fee_key(did.id, client_id, start),
+        description=f"DID +{did.number} monthly from {start}",
+        at=now,
+    )
 
 
 async def unassign_did(ctx: ServicesContext, actor: Actor, number: str) -> DidView:

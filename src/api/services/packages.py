@@ -17,6 +17,7 @@ from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.tenancy import load_reseller
 from api.services.views import PackageVersionView, PackageView, Published
+from api.store.package_versions import latest_version_of
 from api.store.tables import Package, PackageVersion
 from api.store.unit_of_work import UnitOfWork
 from ratelang.compile import compile_source
@@ -103,8 +104,7 @@ async def list_packages(ctx: ServicesContext, actor: Actor) -> list[PackageView]
             select(Package, col(PackageVersion.id))
             .join(
                 PackageVersion,
-                (col(PackageVersion.package_id) == col(Package.id))
-                & (col(PackageVersion.version) == col(Package.latest_version)),
+                latest_version_of(),
             )
             .where(col(Package.reseller_id) == tenant)
             .order_by(col(Package.name))
@@ -130,8 +130,7 @@ async def latest_version(uow: UnitOfWork, tenant: int, package_id: int) -> tuple
             select(Package, col(PackageVersion.id))
             .join(
                 PackageVersion,
-                (col(PackageVersion.package_id) == col(Package.id))
-                & (col(PackageVersion.version) == col(Package.latest_version)),
+                latest_version_of(),
             )
             .where(col(Package.id) == package_id, col(Package.reseller_id) == tenant)
         )

@@ -16,7 +16,7 @@ from sqlmodel import col
 from api.domain.actor import Actor
 from api.domain.errors import InvalidInput
 from api.services.access import reseller_scope
-from api.services.call_lines import client_dids
+from api.services.cdrs.lines import client_dids
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version, latest_version

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from api.domain.errors import InsufficientBalance
 from api.domain.ledger import RESELLER_ACCOUNT_KINDS, AccountKind, TenantAccounts
-from api.store.bulk import IN_CHUNK
+from api.store.cdrs.driver import IN_CHUNK
 from api.store.tables import Account
 
 

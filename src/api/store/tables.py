@@ -466,3 +466,31 @@ class PasswordResetToken(SQLModel, table=True):
     created_at: datetime = _when()
     expires_at: datetime = _when()
     used_at: datetime | None = _when(nullable=True)
+
+
+class PortalAccess(SQLModel, table=True):
+    """How a reseller's clients reach its portal: a custom hostname (IDNA, lower case,
+    unique on the platform), whether its one-time fee was posted, and the origins allowed
+    to post the auto-connect form (one per line)."""
+
+    __tablename__ = "portal_access"
+
+    reseller_id: int = Field(foreign_key="resellers.id", primary_key=True)
+    hostname: str | None = Field(default=None, max_length=253, unique=True)
+    hostname_fee_posted: bool = False
+    auto_connect_origins: str = Field(default="", sa_type=Text)
+    updated_at: datetime = _when()
+
+
+class PortalLoginLink(SQLModel, table=True):
+    """A single-use auto-connect link for one client; only the SHA-256 of the token is kept."""
+
+    __tablename__ = "portal_login_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id", index=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.events import Event, EventBus
 from api.store.accounts import AccountRepository
-from api.store.cdrs import CdrRepository
+from api.store.cdrs.repository import CdrRepository
 from api.store.engine import begin_read_only
 from api.store.idempotency import IdempotencyRepository
 from api.store.ledger import LedgerRepository

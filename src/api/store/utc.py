@@ -6,8 +6,8 @@ Every timestamp is therefore converted to UTC on its way in, in exactly two plac
 
 * :class:`UtcDateTime`, the type of every ORM timestamp column (also the processor the
   compiled raw selects of :mod:`api.store.compiled_select` use to read them back);
-* :func:`sqlite_when`, what the raw SQLite paths (:mod:`api.store.bulk`,
-  :mod:`api.store.realtime`) bind; asyncpg's raw paths bind :func:`postgres_when`
+* :func:`sqlite_when`, what the raw SQLite paths (:mod:`api.store.cdrs.driver`,
+  :mod:`api.store.cdrs.pooled`) bind; asyncpg's raw paths bind :func:`postgres_when`
   (asyncpg sends an aware datetime as its UTC instant itself).
 
 On the way out every timestamp is an aware UTC ``datetime``. A naive ``datetime`` is

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from api.app import create_app
 from api.auth.passwords import Passwords
-from api.graphql.reads import sync_reader
+from api.graphql.request_reads import sync_reader
 from api.settings import Settings
 from api.state import AppState
 from tests.conftest import Database

@@ -35,7 +35,7 @@ from tests.api.graphql.helpers import cdr, world
 
 ALLOWED_FIELDS: dict[str, str] = {
     "Query": "me myClient myCdrReport sipPassword",
-    "Mutation": "login logout",
+    "Mutation": "login logout orderDid",
     "Subscription": "balanceChanged lowBalance suspensionChanged",
     "Viewer": "role resellerId clientId",
     "MyClient": (
@@ -83,6 +83,9 @@ ALLOWED_FIELDS: dict[str, str] = {
     "SuspensionChangedEvent": "clientId suspended at",
     "SipPassword": "subAccountId password",
     "NotFound": "message what",
+    "DidOrdered": "number setupPrice monthlyPrice perMinutePrice",
+    "InsufficientBalance": "message balance amount",
+    "Conflict": "message",
 }
 ALLOWED = frozenset(f"{t}.{f}" for t, fields in ALLOWED_FIELDS.items() for f in fields.split())
 """Every field a client may read. Nothing here reveals what the reseller pays."""

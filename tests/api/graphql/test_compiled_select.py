@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlmodel import col
 
 from api.graphql import loaders
-from api.graphql.reads import sync_reader
+from api.graphql.request_reads import sync_reader
 from api.store.compiled_select import compile_select
 from api.store.read_models import CLIENT_VIEW
 from api.store.tables import Cdr, Client

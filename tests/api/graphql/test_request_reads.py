@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from api.domain.actor import Actor
-from api.graphql.reads import RequestReads, sync_reader
+from api.graphql.request_reads import RequestReads, sync_reader
 from api.services import clients
 from api.store.read_models import CLIENT_VIEW, client_view_params
 from tests.api.graphql.conftest import Api

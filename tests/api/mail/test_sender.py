@@ -125,6 +125,8 @@ async def test_a_call_crossing_the_threshold_queues_the_email_with_the_call(
     cdr = CdrInput("sw1", "c1", "carol-line", "outbound", "+442071234567", START, 90)
     result = await cdrs.rate_cdr(world.ctx, world.reseller, cdr)  # 5.00 → 4.9808
     assert result.sell > 0
+    assert not result.duplicate  # rated as a batch of one in a unit of work, stored once
+    assert (await cdrs.rate_cdr(world.ctx, world.reseller, cdr)).duplicate
     rows = await _rows(world.ctx)
     assert [(r.kind, r.recipient) for r in rows] == [("low_balance", "carol@example.com")]
     await MailSender(world.ctx, smtp_config).drain()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from api.domain.errors import InvalidInput, NotFound
+from api.domain.tenants import tenant_username
 from api.services import authorization, cdrs, packages, sub_accounts
 from api.services.client_packages import attach_package
 from api.services.views import CdrInput
@@ -19,7 +20,9 @@ async def second_package(world: World) -> int:
     return published.versions[0].package_id
 
 
-async def line_id(world: World, username: str) -> int:
+async def line_id(world: World, name: str) -> int:
+    """The id of the line the reseller named ``name`` (its SIP username is namespaced)."""
+    username = tenant_username(world.reseller_id, name)
     lines = await sub_accounts.list_sub_accounts(world.ctx, world.reseller)
     return next(s.id for s in lines if s.username == username)
 
@@ -37,7 +40,7 @@ async def test_a_package_the_client_has_not_attached_is_refused(world: World) ->
     with pytest.raises(InvalidInput, match="attach it first"):
         await sub_accounts.set_sub_account_package(world.ctx, world.reseller, sub_id, other)
     names = [s.username for s in await sub_accounts.list_sub_accounts(world.ctx, world.reseller)]
-    assert names == [line]
+    assert names == [tenant_username(world.reseller_id, line)]
 
 
 async def test_changing_the_package_changes_the_price_of_the_next_calls(world: World) -> None:

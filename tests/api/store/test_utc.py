@@ -13,9 +13,9 @@ from sqlalchemy import DateTime, select, text
 from sqlmodel import SQLModel, col
 
 from api.events import EventBus
-from api.store.bulk import raw_connection
+from api.store.cdrs.driver import raw_connection
+from api.store.cdrs.pooled import realtime_transaction
 from api.store.engine import create_engine, make_sessionmaker
-from api.store.realtime import realtime_transaction
 from api.store.tables import ApiToken, Cdr, Reseller
 from api.store.unit_of_work import UnitOfWork
 from api.store.utc import UtcDateTime, to_utc

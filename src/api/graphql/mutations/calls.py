@@ -16,7 +16,7 @@ from api.graphql.context import Info
 from api.graphql.errors import Conflict, InvalidInput, NotFound, common_problem, invalid
 from api.graphql.types.calls import CdrBatch, CdrRating
 from api.graphql.types.common import CallDirection
-from api.services import cdr_lookup, cdrs
+from api.services import cdrs
 from api.services.resellers import get_reseller
 from api.services.views import CdrInput as CdrInputView
 
@@ -90,7 +90,7 @@ async def submit_cdrs(
     try:
         summary = await cdrs.ingest_cdrs(services, actor, records, reseller_id=reseller_id)
         keys = [(c.source, c.call_id) for c in records]
-        found = await cdr_lookup.find_cdrs(services, actor, keys, reseller_id=reseller_id)
+        found = await cdrs.find_cdrs(services, actor, keys, reseller_id=reseller_id)
         currency = await _currency(info, reseller_id)
     except domain.ServiceError as exc:
         problem = common_problem(exc)

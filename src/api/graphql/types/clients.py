@@ -8,9 +8,10 @@ from enum import Enum
 import strawberry
 
 from api.domain import tenants
+from api.domain.balance_rules import effective_threshold
 from api.graphql.context import Info
 from api.graphql.loaders import AttachedPackage, CdrPageKey
-from api.graphql.reads import AnyRow
+from api.graphql.request_reads import AnyRow
 from api.graphql.types.cdrs import Cdr, columns_read
 from api.graphql.types.common import (
     DEFAULT_PAGE,
@@ -128,7 +129,7 @@ class Client:
     def from_row(cls, row: AnyRow) -> Client:
         """From a row of :data:`~api.store.read_models.CLIENT_VIEW_COLUMNS`."""
         currency = row.currency
-        threshold = row.low_balance_threshold
+        threshold = effective_threshold(row.low_balance_threshold, row.default_threshold)
         return cls(
             id=row.id,
             name=row.name,
@@ -138,9 +139,7 @@ class Client:
             address=row.address,
             balance_type=BalanceType(row.balance_type),
             billing_day=row.billing_day,
-            low_balance_threshold=Money.of(
-                row.default_threshold if threshold is None else threshold, currency
-            ),
+            low_balance_threshold=Money.of(threshold, currency),
             status=row.status,
             suspended=row.suspended,
             balance=Money.of(int(row.balance), currency),
