@@ -49,7 +49,7 @@ from api.services import clients, decks, packages, payments, resellers, sub_acco
 from api.services.cdrs import ingest_cdrs
 from api.services.client_packages import attach_package
 from api.services.context import build_context
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.settings import Settings
 from api.state import AppState
 from api.store.engine import create_engine, make_sessionmaker

@@ -51,8 +51,8 @@ from api.services import clients, decks, packages, payments, resellers, sub_acco
 from api.services.cdrs import ingest_cdrs, rate_cdr
 from api.services.client_packages import attach_package
 from api.services.context import ServicesContext
+from api.services.records import CdrInput
 from api.services.secrets import PasswordCipher
-from api.services.views import CdrInput
 from api.store.engine import create_engine, make_sessionmaker
 
 Rows = dict[str, tuple[list[str], list[tuple[object, ...]]]]

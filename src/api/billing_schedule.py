@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager, suppress
 
 from api.services.context import ServicesContext
 from api.services.daily_billing import bill_due_days
-from api.services.views import BillingRun
+from api.services.records import BillingRun
 
 log = logging.getLogger("pulsebill.billing")
 

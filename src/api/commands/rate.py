@@ -32,7 +32,7 @@ from api.domain.errors import InvalidInput
 from api.domain.limits import EARLIEST
 from api.services.cdrs import DEFAULT_BATCH, batch_problems, ingest_cdrs
 from api.services.context import ServicesContext
-from api.services.views import CdrInput, IngestSummary
+from api.services.records import CdrInput, IngestSummary
 from api.store.db_errors import is_unavailable
 from ratelang.money import format_money
 

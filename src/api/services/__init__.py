@@ -4,7 +4,7 @@ Conventions (stable; the API layer relies on them):
 
 - Every use case is ``async def name(ctx: ServicesContext, actor: Actor, ...)``; it opens
   its own unit of work (one database transaction) and returns a frozen view dataclass
-  from :mod:`api.services.views` (never an ORM row, never a password or token hash).
+  from :mod:`api.services.records` (never an ORM row, never a password or token hash).
 - Expected failures are raised as ONE exception hierarchy,
   :class:`api.domain.errors.ServiceError` (``NotFound``, ``PermissionDenied``,
   ``Unauthenticated``, ``InvalidInput``, ``AlreadyExists``, ``Conflict``,

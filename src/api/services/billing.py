@@ -27,8 +27,8 @@ from api.services.context import ServicesContext
 from api.services.dids import did_cost_key, did_fee_key
 from api.services.fees import post_client_fee, post_reseller_cost
 from api.services.packages import compiled_version
+from api.services.records import BillingRun, StatementView
 from api.services.tenancy import load_client, load_reseller
-from api.services.views import BillingRun, StatementView
 from api.store.package_versions import latest_version_of
 from api.store.tables import (
     Account,

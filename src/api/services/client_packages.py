@@ -13,8 +13,8 @@ from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.fees import post_client_fee
 from api.services.packages import compiled_version, latest_version
+from api.services.records import AttachmentView
 from api.services.tenancy import load_client, load_reseller
-from api.services.views import AttachmentView
 from api.store.tables import ClientPackage, Package
 from api.store.unit_of_work import UnitOfWork
 

@@ -18,8 +18,8 @@ from api.domain.limits import amount_problem
 from api.events import CredentialRevoked, SuspensionChanged
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
+from api.services.records import ClientView
 from api.services.tenancy import load_client
-from api.services.views import ClientView
 from api.store.tables import Account, Client, ClientPackage, Did, Package, Reseller
 from api.store.unit_of_work import UnitOfWork
 

@@ -15,7 +15,7 @@ from sqlmodel import col
 from api.domain.actor import Actor
 from api.services.billing import run_billing
 from api.services.context import ServicesContext
-from api.services.views import BillingRun
+from api.services.records import BillingRun
 from api.store.tables import DailyBillingRun
 
 CLAIM_LEASE = timedelta(hours=1)

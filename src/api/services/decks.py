@@ -9,7 +9,7 @@ from api.domain.actor import Actor
 from api.domain.errors import DeckIssue, DeckRejected, NotFound
 from api.services.access import require_operator
 from api.services.context import ServicesContext
-from api.services.views import DeckVersionView
+from api.services.records import DeckVersionView
 from api.store.tables import DeckVersion
 from api.store.unit_of_work import UnitOfWork
 from ratelang.deck import DeckError, parse_deck

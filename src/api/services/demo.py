@@ -24,7 +24,7 @@ from api.services import (
     sub_accounts,
 )
 from api.services.context import ServicesContext
-from api.services.views import CdrInput, NewDid
+from api.services.records import CdrInput, NewDid
 from ratelang import compile_source
 
 DEMO_RESELLER = "Demo Telecom"

@@ -16,8 +16,8 @@ from api.domain.ledger import TransactionKind
 from api.services.access import client_filter, require_operator, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.fees import post_client_fee, post_reseller_cost
+from api.services.records import DidView, NewDid
 from api.services.tenancy import load_client, load_reseller
-from api.services.views import DidView, NewDid
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork
 from ratelang.countries import is_country

@@ -15,8 +15,8 @@ from api.domain.errors import Conflict, InvalidInput, NotFound, RuleCompileFaile
 from api.services.access import reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
+from api.services.records import PackageVersionView, PackageView, Published
 from api.services.tenancy import load_reseller
-from api.services.views import PackageVersionView, PackageView, Published
 from api.store.package_versions import latest_version_of
 from api.store.tables import Package, PackageVersion
 from api.store.unit_of_work import UnitOfWork

@@ -22,8 +22,8 @@ from api.services.idempotency import (
     keyed_request,
     remember,
 )
+from api.services.records import MoneyMovement
 from api.services.tenancy import load_client, load_reseller
-from api.services.views import MoneyMovement
 from api.store.ledger import Posted
 from api.store.tables import LedgerEntry, LedgerTransaction, Reseller
 from api.store.unit_of_work import UnitOfWork

@@ -15,8 +15,8 @@ from api.domain.ledger import AccountKind
 from api.events import CredentialRevoked
 from api.services.access import require_operator, reseller_scope
 from api.services.context import ServicesContext
+from api.services.records import IssuedToken, ResellerCreated, ResellerView, TokenView
 from api.services.secrets import new_token, token_hash
-from api.services.views import IssuedToken, ResellerCreated, ResellerView, TokenView
 from api.store.tables import Account, ApiToken, Reseller
 from api.store.unit_of_work import UnitOfWork
 

@@ -16,9 +16,9 @@ from api.domain.tenants import short_name, short_name_limit, tenant_username
 from api.services.access import client_filter, reseller_scope, tenant_of
 from api.services.context import ServicesContext
 from api.services.packages import latest_version
+from api.services.records import SubAccountCreated, SubAccountView
 from api.services.secrets import generate_password
 from api.services.tenancy import load_client
-from api.services.views import SubAccountCreated, SubAccountView
 from api.store.tables import ClientPackage, SubAccount
 from api.store.unit_of_work import UnitOfWork
 

@@ -115,7 +115,7 @@ async def test_a_call_crossing_the_threshold_queues_the_email_with_the_call(
 ) -> None:
     from api.services import cdrs, sub_accounts
     from api.services.client_packages import attach_package
-    from api.services.views import CdrInput
+    from api.services.records import CdrInput
     from tests.api.conftest import START
 
     client_id = await _client_with_email(world, "Carol")

@@ -14,7 +14,7 @@ from sqlmodel import col
 from api.domain.paypal import Status
 from api.events import BalanceChanged, Event, SuspensionChanged
 from api.services import clients, payments, paypal_ipn, paypal_settings
-from api.services.views import ClientView
+from api.services.records import ClientView
 from api.store.tables import LedgerTransaction, PaypalIpnMessage, PaypalPayment
 from tests.api.payments.conftest import Shop
 from tests.api.payments.fake_paypal import FakePaypal, encode, reversal, web_accept

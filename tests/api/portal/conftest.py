@@ -17,7 +17,7 @@ from api.domain.tenants import reseller_code, tenant_username
 from api.services import branding, payments, portal_logins, sub_accounts
 from api.services.cdrs import rate_cdr
 from api.services.context import ServicesContext
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.settings import Settings
 from api.state import AppState
 from tests.api.conftest import Clock, World, check_invariants, make_world

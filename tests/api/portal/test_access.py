@@ -10,7 +10,7 @@ import re
 from sqlalchemy import func, select
 
 from api.services import clients, dids, login_links, portal_access, resellers
-from api.services.views import NewDid
+from api.services.records import NewDid
 from api.store.tables import Did, PortalSession
 from tests.api.portal.conftest import PASSWORD, Portals, call, configure, make_tenant
 

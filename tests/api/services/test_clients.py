@@ -21,8 +21,8 @@ from api.domain.errors import (
 from api.services import cdrs, clients, dids, packages, sub_accounts
 from api.services.client_packages import attach_package, detach_package
 from api.services.context import ServicesContext
+from api.services.records import CdrInput, NewDid
 from api.services.secrets import GENERATED_PASSWORD_LENGTH, PasswordCipher
-from api.services.views import CdrInput, NewDid
 from api.store.tables import Account, Cdr, LedgerEntry
 from tests.api.conftest import NO_FREE, START, Clock, World, make_world
 

@@ -6,7 +6,7 @@ import asyncio
 
 from api.domain.errors import InsufficientBalance
 from api.services import cdrs, clients, payments
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from tests.api.conftest import START, World
 
 

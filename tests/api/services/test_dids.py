@@ -9,7 +9,7 @@ import pytest
 
 from api.domain.errors import Conflict, NotFound
 from api.services import billing, cdrs, clients, dids, packages, resellers
-from api.services.views import CdrInput, NewDid
+from api.services.records import CdrInput, NewDid
 from tests.api.conftest import NO_FREE, START, World, make_world
 
 DID = "+12025550123"

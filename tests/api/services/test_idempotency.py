@@ -13,7 +13,7 @@ from sqlmodel import col
 from api.domain.errors import Conflict, InsufficientBalance, InvalidInput
 from api.services import clients, payments
 from api.services.idempotency import MAX_KEY
-from api.services.views import MoneyMovement
+from api.services.records import MoneyMovement
 from api.store.tables import IdempotencyKey, LedgerTransaction
 from tests.api.conftest import Clock, World, make_world
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from api.domain.errors import NotFound
 from api.services import billing, cdrs, clients, payments
 from api.services.client_packages import attach_package, detach_package
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from tests.api.conftest import START, World, check_invariants
 from tests.conftest import Database
 

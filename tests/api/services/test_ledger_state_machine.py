@@ -60,8 +60,8 @@ from api.services import (
 )
 from api.services.client_packages import attach_package, detach_package, list_attachments
 from api.services.context import ServicesContext
+from api.services.records import CdrInput, CdrResult, MoneyMovement, NewDid
 from api.services.secrets import PasswordCipher
-from api.services.views import CdrInput, CdrResult, MoneyMovement, NewDid
 from tests.api.conftest import DECK, INVARIANT_SQL, RULES
 from tests.conftest import (
     Database,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api.domain.errors import InvalidInput, NotFound
 from api.services import authorization, billing, cdrs, clients, dids
-from api.services.views import CdrInput, NewDid
+from api.services.records import CdrInput, NewDid
 from api.store.tables import Cdr, LedgerTransaction
 from tests.api.conftest import NO_FREE, START, Clock, World, make_world
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.events import BalanceChanged, LowBalance, SuspensionChanged
 from api.services import cdrs, clients
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from tests.api.conftest import START, World
 
 

@@ -10,7 +10,7 @@ from api.domain.errors import InvalidInput, NotFound
 from api.domain.tenants import tenant_username
 from api.services import authorization, cdrs, packages, sub_accounts
 from api.services.client_packages import attach_package
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.store.tables import Cdr
 from tests.api.conftest import NO_FREE, START, World
 

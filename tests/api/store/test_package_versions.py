@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from api.services import cdrs, packages
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from tests.api.conftest import NO_FREE, START, World
 
 DEARER = NO_FREE.replace("markup 50%", "markup 100%")

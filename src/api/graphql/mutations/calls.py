@@ -17,8 +17,8 @@ from api.graphql.errors import Conflict, InvalidInput, NotFound, common_problem,
 from api.graphql.types.calls import CdrBatch, CdrRating
 from api.graphql.types.common import CallDirection
 from api.services import cdrs
+from api.services.records import CdrInput as CdrInputView
 from api.services.resellers import get_reseller
-from api.services.views import CdrInput as CdrInputView
 
 MAX_BATCH = 1000
 

@@ -24,7 +24,7 @@ from api.graphql.types.dids import Did
 from api.graphql.types.resellers import ApiToken, Reseller
 from api.services import decks, resellers
 from api.services import dids as did_service
-from api.services.views import NewDid
+from api.services.records import NewDid
 
 MAX_DECK = 5_000_000
 

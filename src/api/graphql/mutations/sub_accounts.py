@@ -12,7 +12,7 @@ from api.graphql.errors import Conflict, InvalidInput, NotFound, common_problem,
 from api.graphql.types.clients import SubAccount
 from api.graphql.types.common import utc
 from api.services import sub_accounts
-from api.services.views import SubAccountView
+from api.services.records import SubAccountView
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128

@@ -11,7 +11,7 @@ from api.graphql.errors import Problem
 from api.graphql.types.cdrs import MatchedRule
 from api.graphql.types.common import CallDirection, Money, direction_of
 from api.services.price_preview import PricePreview
-from api.services.views import CdrResult, IngestSummary
+from api.services.records import CdrResult, IngestSummary
 
 
 @strawberry.type

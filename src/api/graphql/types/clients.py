@@ -25,7 +25,7 @@ from api.graphql.types.common import (
 )
 from api.graphql.types.dids import Did
 from api.graphql.types.ledger import LedgerLine, Statement
-from api.services.views import ClientView, DidView
+from api.services.records import ClientView, DidView
 from api.store.tables import Did as DidRow
 from api.store.tables import SubAccount as SubAccountRow
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.types.common import utc
-from api.services.views import DeckVersionView
+from api.services.records import DeckVersionView
 
 
 @strawberry.type

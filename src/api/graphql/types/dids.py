@@ -6,7 +6,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.types.common import Money
-from api.services.views import DidView
+from api.services.records import DidView
 
 
 @strawberry.type

@@ -8,8 +8,8 @@ import strawberry
 
 from api.graphql.loaders import LedgerLine as Line
 from api.graphql.types.common import Money, utc
-from api.services.views import BillingRun as BillingRunView
-from api.services.views import MoneyMovement as MoneyMovementView
+from api.services.records import BillingRun as BillingRunView
+from api.services.records import MoneyMovement as MoneyMovementView
 from api.store.tables import Statement as StatementRow
 
 

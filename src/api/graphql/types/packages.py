@@ -9,7 +9,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.errors import SourceProblem
 from api.graphql.types.common import DEFAULT_PAGE, Connection, Money, Page, paginate_desc, utc
-from api.services.views import PackageVersionView, PackageView
+from api.services.records import PackageVersionView, PackageView
 from api.store.tables import PackageVersion as PackageVersionRow
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.types.common import Money, utc
-from api.services.views import IssuedToken, ResellerView
+from api.services.records import IssuedToken, ResellerView
 
 
 @strawberry.type

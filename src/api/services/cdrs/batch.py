@@ -15,7 +15,7 @@ from api.domain.ledger import AccountKind, TenantAccounts, TransactionKind
 from api.services.cdrs.balance_rules import apply_balance_rules, reseller_terms
 from api.services.cdrs.pricing import CallRater
 from api.services.context import ServicesContext
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.store.cdrs.driver import RawConnection, raw_connection
 from api.store.cdrs.row import CdrRow
 from api.store.unit_of_work import UnitOfWork

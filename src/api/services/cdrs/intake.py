@@ -11,7 +11,7 @@ from api.domain.errors import raise_all
 from api.domain.limits import moment_problem
 from api.domain.tenants import tenant_username
 from api.domain.text import text_problem
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 
 DIRECTIONS = frozenset({"outbound", "inbound"})
 MAX_DURATION = 7 * 24 * 3600

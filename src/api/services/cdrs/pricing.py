@@ -20,7 +20,7 @@ from api.services.cdrs.lines import Line, client_dids, did_lines, resolve_lines
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
 from api.services.packages import compiled_version
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.store.cdrs.row import CdrRow
 from api.store.tables import Did
 from api.store.unit_of_work import UnitOfWork

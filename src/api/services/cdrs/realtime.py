@@ -53,7 +53,7 @@ from api.services.cdrs.results import row_view
 from api.services.context import ServicesContext
 from api.services.decks import deck_by_version
 from api.services.packages import compiled_version
-from api.services.views import CdrInput, CdrResult
+from api.services.records import CdrInput, CdrResult
 from api.store.cdrs.driver import PostgresRaw
 from api.store.cdrs.pooled import PostgresTransaction, SqliteTransaction, realtime_transaction
 from api.store.cdrs.resolve import ResolvedCall, resolve_call

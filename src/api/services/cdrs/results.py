@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.services.views import CdrResult
+from api.services.records import CdrResult
 from api.store.cdrs.row import CDR_COLUMNS, CdrRow
 from api.store.tables import Cdr
 

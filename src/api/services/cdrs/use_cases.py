@@ -27,7 +27,7 @@ from api.services.cdrs.intake import in_namespace, validate, validate_all
 from api.services.cdrs.realtime import CrossesThreshold, rate_call
 from api.services.cdrs.results import result_view
 from api.services.context import ServicesContext
-from api.services.views import CdrInput, CdrResult, IngestSummary
+from api.services.records import CdrInput, CdrResult, IngestSummary
 from api.store.cdrs.writes import DuplicateCdr
 from api.store.db_errors import as_sqlalchemy_error, driver_errors, is_deadlock
 

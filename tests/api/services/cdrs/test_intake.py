@@ -9,7 +9,7 @@ import pytest
 
 from api.domain.errors import InvalidFields
 from api.services.cdrs.intake import MAX_DURATION, batch_problems, cdr_problems, validate_all
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 
 GOOD = CdrInput(
     "sw", "c1", "alice", "outbound", "+12025550100", datetime(2026, 3, 1, tzinfo=UTC), 60

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from api.services import cdrs, clients, dids
-from api.services.views import CdrInput, CdrResult, NewDid
+from api.services.records import CdrInput, CdrResult, NewDid
 from api.store.tables import Cdr
 from tests.api.conftest import START, World, make_world
 

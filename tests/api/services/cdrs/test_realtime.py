@@ -16,7 +16,7 @@ from api.domain.errors import NotFound
 from api.events import BalanceChanged, Event, LowBalance, SuspensionChanged
 from api.services import cdrs, clients, payments
 from api.services.context import LruCache
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.store.cdrs.writes import GuardedWrite
 from tests.api.conftest import START, World
 

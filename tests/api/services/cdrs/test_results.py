@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from api.services import cdrs
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from tests.api.conftest import START, World
 
 

@@ -19,7 +19,7 @@ from api.reports import profit_summary as summarize
 from api.reports.sql import utc_quarter_hour
 from api.services import cdrs
 from api.services.context import LruCache
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.store.tables import Cdr
 from tests.api.conftest import World
 

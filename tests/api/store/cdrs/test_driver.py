@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from api.services import cdrs, clients
 from api.services.context import ServicesContext
-from api.services.views import CdrInput
+from api.services.records import CdrInput
 from api.store.cdrs import driver
 from api.store.cdrs.row import CDR_COLUMNS
 from api.store.tables import Cdr

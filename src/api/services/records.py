@@ -1,4 +1,5 @@
-"""What the use cases return: plain frozen dataclasses, never ORM rows or sessions.
+"""What the use cases take and return: plain frozen dataclasses (records), never ORM rows
+or sessions.
 
 Money is ``int`` micro-units (10**-6 of the currency named next to it); times are aware
 UTC datetimes. Nothing here holds a password or a token hash.
