@@ -181,8 +181,9 @@ class Hardening(MaskErrors):
 
     def _process_result(self, result: object) -> None:
         errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+        if errors:  # masked with MaskErrors' public hooks
+            masked = [self.anonymise_error(e) if self.should_mask_error(e) else e for e in errors]
+            setattr(result, "errors", masked)  # noqa: B010 - any result type with errors
 
 
 ExtensionFactory = Callable[[], SchemaExtension]
