@@ -193,21 +193,14 @@ class Client:
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[LedgerLine]:
         """Payments, charges, fees and calls on this client's balance, newest first."""
-        page = Page.of(first, after)
-        key = CdrPageKey(self.id, page.limit, page.after_key)
-        rows = await info.context.loaders.transactions.load(key)
-        items = [LedgerLine.from_domain(r, self.currency) for r in rows]
-        return connection(items, page, lambda t: t.transaction_id, fetched_extra=True)
+        return await ledger_lines(info, self.id, self.currency, first, after)
 
     @strawberry.field
     async def statements(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[Statement]:
         """Billing statements, newest period first."""
-        page = Page.of(first, after)
-        rows = await info.context.loaders.statements.load(self.id)
-        items = [Statement.from_row(r, self.currency) for r in rows]
-        return paginate_desc(items, page, lambda s: s.id)
+        return await statements_of(info, self.id, self.currency, first, after)
 
 
 def _did_view(row: DidRow) -> DidView:
@@ -216,3 +209,24 @@ def _did_view(row: DidRow) -> DidView:
         row.id, row.number, row.country, row.monthly_cost, row.setup_cost, row.per_minute_cost,
         row.reseller_id, row.client_id, row.monthly_price, row.setup_price, row.per_minute_price,
     )  # fmt: skip
+
+
+async def ledger_lines(
+    info: Info, client_id: int, currency: str, first: int, after: str | None
+) -> Connection[LedgerLine]:
+    """A page of the client's ledger lines, newest first (staff and client types alike)."""
+    page = Page.of(first, after)
+    key = CdrPageKey(client_id, page.limit, page.after_key)
+    rows = await info.context.loaders.transactions.load(key)
+    items = [LedgerLine.from_domain(r, currency) for r in rows]
+    return connection(items, page, lambda t: t.transaction_id, fetched_extra=True)
+
+
+async def statements_of(
+    info: Info, client_id: int, currency: str, first: int, after: str | None
+) -> Connection[Statement]:
+    """A page of the client's statements, newest period first."""
+    page = Page.of(first, after)
+    rows = await info.context.loaders.statements.load(client_id)
+    items = [Statement.from_row(r, currency) for r in rows]
+    return paginate_desc(items, page, lambda s: s.id)

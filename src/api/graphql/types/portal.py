@@ -20,7 +20,14 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.loaders import CdrLine, CdrPageKey
 from api.graphql.types.cdrs import columns_read
-from api.graphql.types.clients import BalanceType, Client, ClientPackage, SubAccount
+from api.graphql.types.clients import (
+    BalanceType,
+    Client,
+    ClientPackage,
+    SubAccount,
+    ledger_lines,
+    statements_of,
+)
 from api.graphql.types.common import (
     DEFAULT_PAGE,
     Connection,
@@ -28,7 +35,6 @@ from api.graphql.types.common import (
     Page,
     connection,
     paginate,
-    paginate_desc,
     utc,
 )
 from api.graphql.types.ledger import LedgerLine, Statement
@@ -169,21 +175,14 @@ class MyClient:
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[LedgerLine]:
         """Payments, charges, fees and calls on the balance, newest first."""
-        page = Page.of(first, after)
-        key = CdrPageKey(self.id, page.limit, page.after_key)
-        rows = await info.context.loaders.transactions.load(key)
-        items = [LedgerLine.from_domain(r, self.currency) for r in rows]
-        return connection(items, page, lambda t: t.transaction_id, fetched_extra=True)
+        return await ledger_lines(info, self.id, self.currency, first, after)
 
     @strawberry.field
     async def statements(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[Statement]:
         """Billing statements, newest period first."""
-        page = Page.of(first, after)
-        rows = await info.context.loaders.statements.load(self.id)
-        items = [Statement.from_row(r, self.currency) for r in rows]
-        return paginate_desc(items, page, lambda s: s.id)
+        return await statements_of(info, self.id, self.currency, first, after)
 
 
 @strawberry.type
