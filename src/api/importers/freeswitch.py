@@ -164,7 +164,9 @@ def _cdr(
             problems.append("no sub account: variables.accountcode and sip_from_user missing")
     started = _start(variables, problems)
     billsec = _text(variables, "billsec")
-    if not _DIGITS.fullmatch(billsec):
+    if not billsec:
+        problems.append("variables.billsec: missing")
+    elif not _DIGITS.fullmatch(billsec):
         problems.append(f"variables.billsec: not a whole number of seconds: {billsec[:40]!r}")
     if problems or started is None:
         return None

@@ -16,6 +16,25 @@ SAMPLES = Path(__file__).parent / "samples"
 DID = "+15145550100"
 
 
+def master_line(
+    *,
+    account: str = "",
+    dst: str = "442071234567",
+    context: str = "from-internal",
+    channel: str = "PJSIP/alice-00000001",
+    start: str = "2026-11-10 11:00:00",
+    billsec: str = "60",
+    disposition: str = "ANSWERED",
+    extra: tuple[str, ...] = (),
+) -> str:
+    """One ``Master.csv`` line as cdr_csv writes it (strings quoted, numbers bare, an
+    empty answer time bare)."""
+    strings = [account, "1001", dst, context, '"Alice" <1001>', channel, "", "Dial", "x"]
+    head = ",".join('"' + s.replace('"', '""') + '"' for s in strings)
+    tail = ",".join('"' + s + '"' for s in (disposition, "DOCUMENTATION", *extra))
+    return f'{head},"{start}",,"2026-11-10 11:01:05",65,{billsec},{tail}\n'
+
+
 async def sample_world(world: World, *, did: bool = True) -> dict[str, int]:
     """Clients Alice (line ``alice``) and Bob (line ``bob``, and the DID); their ids."""
     alice, _ = await world.client("Alice", paid=10_000_000, username="alice")
