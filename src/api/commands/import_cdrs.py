@@ -96,6 +96,8 @@ def invocation_problem(args: argparse.Namespace) -> str | None:
         return f"{path}: no such file or folder"
     if args.batch_size < 1:
         return "--batch-size must be ≥ 1"
+    if args.source is not None and not (0 < len(args.source) <= 100 and args.source.isprintable()):
+        return "--source must be 1..100 printable characters"
     if args.format == "freeswitch-json" and (args.csv_options or args.timezone != "UTC"):
         return "--timezone and --csv-options apply to asterisk-csv only (JSON times are Unix)"
     try:

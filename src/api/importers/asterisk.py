@@ -65,6 +65,7 @@ COLUMNS = {  # a CdrInput field → the column it comes from (for messages)
     "duration": "billsec",
 }
 _SECONDS = re.compile(r"[0-9]{1,9}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _PEER = re.compile(r"[^/]+/(.+?)(?:-[0-9a-fA-F]+)?(?:;[0-9]+)?")
 _USED = (  # the columns read: a byte that is not UTF-8 elsewhere (a clid) does no harm
     "accountcode", "channel", "dst", "dcontext", "start", "billsec", "disposition",
@@ -76,6 +77,9 @@ def columns_for(options: Collection[str]) -> tuple[str, ...]:
     """The columns of a row written with these ``cdr.conf`` ``[csv]`` options on."""
     extra = tuple(c for name, added in OPTIONS.items() if name in options for c in added)
     return BASE_COLUMNS + extra
+
+
+_AUTO_COLUMNS = {count: columns_for(options) for count, options in AUTO_OPTIONS.items()}
 
 
 def read_master_csv(
@@ -108,7 +112,10 @@ def _read_line(
     fixed: tuple[str, ...] | None,
 ) -> None:
     where = f"line {number}"
-    text = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
+    try:
+        text, utf8 = raw.decode("utf-8").rstrip("\r\n"), True
+    except UnicodeDecodeError:
+        text, utf8 = raw.decode("utf-8", "surrogateescape").rstrip("\r\n"), False
     if number == 1:
         text = text.removeprefix("\ufeff")
     if not text.strip():
@@ -128,9 +135,7 @@ def _read_line(
         read.refuse(where, [f"expected {expected} columns (cdr_csv), found {len(row)}"])
         return
     fields = dict(zip(names, row, strict=True))
-    problems = [
-        f"{name}: not UTF-8 text" for name in _USED if name in fields and not _is_text(fields[name])
-    ]
+    problems = [] if utf8 else _not_text(fields)
     if problems:
         read.refuse(where, problems)
         return
@@ -142,8 +147,12 @@ def _read_line(
 
 
 def _auto_columns(count: int) -> tuple[str, ...] | None:
-    options = AUTO_OPTIONS.get(count)
-    return None if options is None else columns_for(options)
+    return _AUTO_COLUMNS.get(count)
+
+
+def _not_text(fields: dict[str, str]) -> list[str]:
+    """The columns read whose bytes are not UTF-8 (a Latin-1 byte in ``clid`` does no harm)."""
+    return [f"{name}: not UTF-8 text" for name in _USED if not _is_text(fields.get(name, ""))]
 
 
 def _is_text(value: str) -> bool:
@@ -191,11 +200,15 @@ def _cdr(
 
 
 def _start(value: str, zone: tzinfo, problems: list[str]) -> datetime | None:
-    try:
-        local = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    try:  # fromisoformat is 10 times faster than strptime; the pattern keeps it strict
+        if not _TIME.fullmatch(value):
+            raise ValueError(value)
+        local = datetime.fromisoformat(value)
     except ValueError:
         problems.append(f"start: not a time like 2026-11-10 12:00:00: {value[:40]!r}")
         return None
+    if zone is UTC:
+        return local.replace(tzinfo=UTC)
     try:
         return local.replace(tzinfo=zone).astimezone(UTC)
     except OverflowError:

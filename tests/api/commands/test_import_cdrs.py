@@ -137,6 +137,10 @@ def test_a_clean_file_exits_0_and_folders_of_json_work(migrated: Cli) -> None:
             "error: --timezone and --csv-options apply to asterisk-csv only",
         ),
         (("--format", "asterisk-csv", "Master.csv", "--reseller", "99"), "error: no reseller 99"),
+        (
+            ("--format", "asterisk-csv", "Master.csv", "--source", ""),
+            "error: --source must be 1..100 printable characters",
+        ),
     ],
 )
 def test_bad_invocations_exit_2(migrated: Cli, args: tuple[str, ...], message: str) -> None:
