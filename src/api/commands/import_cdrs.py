@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -111,12 +111,11 @@ def invocation_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _zone(name: str) -> tzinfo:
+def _zone(name: str) -> tzinfo | None:
+    """The zone named (``None`` for ``local``: this machine's, DST included)."""
     if name.upper() == "UTC":
         return UTC
-    if name == "local":
-        return datetime.now().astimezone().tzinfo or UTC
-    return ZoneInfo(name)
+    return None if name == "local" else ZoneInfo(name)
 
 
 def _options(text: str | None) -> tuple[str, ...] | None:

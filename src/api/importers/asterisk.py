@@ -86,13 +86,15 @@ def read_master_csv(
     path: Path,
     *,
     source: str,
-    zone: tzinfo = UTC,
+    zone: tzinfo | None = UTC,
     inbound_contexts: Collection[str] = DEFAULT_INBOUND_CONTEXTS,
     options: Collection[str] | None = None,
 ) -> ReadCdrs:
     """Every line of a ``cdr_csv`` file as a CDR, or refused with its line number and
-    reasons. ``options``: the ``[csv]`` options the file was written with (``None``:
-    told by each row's column count, 17 columns being ``loguniqueid``)."""
+    reasons. ``zone``: the zone of the times (``None``: this machine's local time, DST
+    included, as the C library knows it). ``options``: the ``[csv]`` options the file
+    was written with (``None``: told by each row's column count, 17 columns being
+    ``loguniqueid``)."""
     read = ReadCdrs(dict(COLUMNS))
     fixed = None if options is None else columns_for(options)
     inbound = frozenset(inbound_contexts)
@@ -107,7 +109,7 @@ def _read_line(
     raw: bytes,
     number: int,
     source: str,
-    zone: tzinfo,
+    zone: tzinfo | None,
     inbound: frozenset[str],
     fixed: tuple[str, ...] | None,
 ) -> None:
@@ -163,7 +165,7 @@ def _cdr(
     fields: dict[str, str],
     base: list[str],
     source: str,
-    zone: tzinfo,
+    zone: tzinfo | None,
     inbound_contexts: frozenset[str],
     problems: list[str],
 ) -> CdrInput | None:
@@ -199,7 +201,7 @@ def _cdr(
     )
 
 
-def _start(value: str, zone: tzinfo, problems: list[str]) -> datetime | None:
+def _start(value: str, zone: tzinfo | None, problems: list[str]) -> datetime | None:
     try:  # fromisoformat is 10 times faster than strptime; the pattern keeps it strict
         if not _TIME.fullmatch(value):
             raise ValueError(value)
@@ -210,7 +212,8 @@ def _start(value: str, zone: tzinfo, problems: list[str]) -> datetime | None:
     if zone is UTC:
         return local.replace(tzinfo=UTC)
     try:
-        return local.replace(tzinfo=zone).astimezone(UTC)
+        aware = local if zone is None else local.replace(tzinfo=zone)
+        return aware.astimezone(UTC)
     except OverflowError:
         problems.append(f"start: out of range: {value!r}")
         return None

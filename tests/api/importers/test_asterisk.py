@@ -3,6 +3,7 @@ account from the channel, direction by context, time zones, broken lines by numb
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -102,6 +103,22 @@ def test_start_times_in_utc_or_a_zone(tmp_path: Path) -> None:
     assert read(tmp_path, summer).cdrs[0].started_at == datetime(2026, 7, 1, 12, tzinfo=UTC)
     paris = read(tmp_path, summer, zone=ZoneInfo("Europe/Paris")).cdrs[0].started_at
     assert (paris, paris.tzinfo) == (datetime(2026, 7, 1, 10, tzinfo=UTC), UTC)
+
+
+def test_local_time_is_this_machines_with_its_dst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        got = read(tmp_path, record(start="2026-07-01 12:00:00") + record(), zone=None)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [c.started_at for c in got.cdrs] == [
+        datetime(2026, 7, 1, 10, tzinfo=UTC),  # CEST, UTC+2
+        datetime(2026, 11, 10, 10, tzinfo=UTC),  # CET, UTC+1
+    ]
 
 
 def test_a_header_bom_crlf_and_blank_lines_are_tolerated(tmp_path: Path) -> None:
