@@ -1,5 +1,5 @@
-"""Import an Asterisk ``Master.csv`` with ``import-cdrs``' work, beside ``rate-cdrs`` on
-the same CDRs in the same run, on SQLite; print CDRs/s and the ratio.
+"""Import an Asterisk ``Master.csv`` and FreeSWITCH JSON lines with ``import-cdrs``' work,
+beside ``rate-cdrs`` on the same CDRs in the same run, on SQLite; print CDRs/s and ratios.
 
     .venv/bin/python bench/bench_importers.py [--rows 20000] [--batch-size 20000]
 
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import json
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from api.commands.rate import rate_file, read_cdrs
 from api.domain.actor import Actor
 from api.events import EventBus
 from api.importers.asterisk import read_master_csv
+from api.importers.freeswitch import read_json_cdrs
 from api.importers.run import import_read
 from api.services import clients, decks, packages, payments, resellers, sub_accounts
 from api.services.client_packages import attach_package
@@ -88,6 +90,25 @@ def write_files(folder: Path, rows: int, day: datetime) -> tuple[Path, Path]:
     return folder / "Master.csv", folder / "cdrs.csv"
 
 
+def write_json_lines(folder: Path, rows: int, day: datetime) -> Path:
+    """The same calls as FreeSWITCH mod_json_cdr records, one per line (URL-encoded)."""
+    out = []
+    for i in range(rows):
+        line, number = LINES[i % len(LINES)], NUMBERS[i % len(NUMBERS)]
+        start = int((day + timedelta(seconds=i)).timestamp())
+        variables = {
+            "direction": "inbound", "uuid": f"fs-{i}", "sip_from_user": line,
+            "sip_from_uri": f"{line}%40pbx.example", "start_epoch": str(start),
+            "start_uepoch": str(start * 10**6), "billsec": str(i % 300),
+            "hangup_cause": "NORMAL_CLEARING", "channel_name": f"sofia/internal/{line}%40pbx",
+        }  # fmt: skip
+        profile = {"username": line, "destination_number": number, "context": "default"}
+        flow = [{"profile_index": "1", "caller_profile": profile}]
+        out.append(json.dumps({"variables": variables, "callflow": flow}) + "\n")
+    (folder / "cdrs.json").write_text("".join(out))
+    return folder / "cdrs.json"
+
+
 async def main(rows: int, batch_size: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -100,7 +121,10 @@ async def main(rows: int, batch_size: int) -> None:
         )
         await decks.import_deck(ctx, Actor.operator(), DECK, name="bench", activate=True)
         importer, rater = await reseller(ctx, "Importer"), await reseller(ctx, "Rater")
-        master, plain = write_files(folder, rows, (now - timedelta(days=1)).replace(hour=0))
+        json_importer = await reseller(ctx, "JsonImporter")
+        day = (now - timedelta(days=1)).replace(hour=0)
+        master, plain = write_files(folder, rows, day)
+        json_lines = write_json_lines(folder, rows, day)
 
         t = time.perf_counter()
         read_cdrs(plain)
@@ -118,13 +142,22 @@ async def main(rows: int, batch_size: int) -> None:
         done = await import_read(ctx, read, importer, batch_size=batch_size)
         import_seconds = time.perf_counter() - t
         assert done.rated == rows, done
+        t = time.perf_counter()
+        parsed = read_json_cdrs(json_lines, source="freeswitch")
+        parse_json = time.perf_counter() - t
+        done = await import_read(ctx, parsed, json_importer, batch_size=batch_size)
+        json_seconds = time.perf_counter() - t
+        assert done.rated == rows, done
         await engine.dispose()
     print(f"{rows:,} CDRs on SQLite, {batch_size:,} a transaction")
     print(f"  read Master.csv (cdr_csv)      {rows / parse_master:>10,.0f} rows/s")
+    print(f"  read FreeSWITCH JSON lines     {rows / parse_json:>10,.0f} rows/s")
     print(f"  read rate-cdrs CSV             {rows / parse_plain:>10,.0f} rows/s")
     print(f"  import-cdrs asterisk-csv       {rows / import_seconds:>10,.0f} CDRs/s")
     print(f"  rate-cdrs (same CDRs)          {rows / rate_seconds:>10,.0f} CDRs/s")
-    print(f"  ratio import-cdrs / rate-cdrs  {rate_seconds / import_seconds:>10.2f}")
+    print(f"  import-cdrs freeswitch-json    {rows / json_seconds:>10,.0f} CDRs/s")
+    print(f"  ratio asterisk-csv / rate-cdrs {rate_seconds / import_seconds:>10.2f}")
+    print(f"  ratio freeswitch / rate-cdrs   {rate_seconds / json_seconds:>10.2f}")
 
 
 if __name__ == "__main__":
