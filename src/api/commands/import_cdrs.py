@@ -25,6 +25,12 @@ from api.store.db_errors import is_unavailable
 
 FORMATS = ("asterisk-csv", "freeswitch-json")
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+DESCRIPTION = """\
+Import a switch's CDRs for a reseller: an Asterisk cdr_csv file (Master.csv), or
+FreeSWITCH mod_json_cdr records (one file holding one record or one record per line, or
+a folder of *.json files). Each chunk of --batch-size CDRs is committed on its own; run
+again after a crash, stored CDRs count as duplicates and are never charged twice.
+"""
 EPILOG = """\
 exit status: 0 when every record was imported (rated, unrated or duplicate), 1 when some
 records were refused (listed with their line numbers; the others are imported) or the
@@ -37,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "import-cdrs",
         help="import an Asterisk Master.csv or FreeSWITCH JSON CDRs for a reseller",
-        description=__doc__,
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
