@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_ledger.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_importers.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

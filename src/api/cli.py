@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "api.commands.rate",
     "api.commands.paypal_verify",
     "api.commands.send_mail",
+    "api.commands.import_cdrs",
 )
 
 
