@@ -44,6 +44,7 @@ from api.services.context import Clock, build_context, utc_now
 from api.settings import Settings
 from api.state import AppState
 from api.store.engine import create_engine, make_sessionmaker
+from api.switch import switch_mount
 
 
 def create_app(
@@ -103,6 +104,7 @@ def create_app(
             ipn_route(),
             *branding_routes(),
             portal_mount(),
+            switch_mount(),
         ],
         middleware=[
             Middleware(ErrorBoundary),

@@ -38,6 +38,7 @@ class Settings:
     smtp: SmtpConfig | None = None  # None: e-mails stay queued (a warning at start)
     hostname_fee: int = 10_000_000  # a portal hostname's one-time fee (micro-units)
     secure_cookies: bool | None = None  # None: when public_url is https
+    switch_timeout_seconds: float = 2.0  # /switch/authorize answers `unavailable` after it
 
     @property
     def links_base(self) -> str:
@@ -60,7 +61,8 @@ class Settings:
         ``PULSEBILL_PAYPAL_WORKER_SECONDS`` (default 30), ``PULSEBILL_PUBLIC_URL`` (the
         platform's address: IPN URL, links in e-mails and the portal),
         ``PULSEBILL_HOSTNAME_FEE`` (10.00), ``PULSEBILL_SECURE_COOKIES``; SMTP from
-        ``PULSEBILL_SMTP_*`` (:mod:`api.mail.config`)."""
+        ``PULSEBILL_SMTP_*`` (:mod:`api.mail.config`); ``PULSEBILL_SWITCH_TIMEOUT`` (2.0
+        seconds: the longest ``/switch/authorize`` waits for the database)."""
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -77,6 +79,7 @@ class Settings:
             smtp=smtp_from_env(env),
             hostname_fee=_micro(env.get("PULSEBILL_HOSTNAME_FEE", "10.00")),
             secure_cookies=_flag(env.get("PULSEBILL_SECURE_COOKIES")),
+            switch_timeout_seconds=_seconds(env.get("PULSEBILL_SWITCH_TIMEOUT", "2.0")),
         )
 
     @property
@@ -96,6 +99,17 @@ def _micro(text: str) -> int:
     if amount < 0:
         raise ValueError(f"PULSEBILL_HOSTNAME_FEE: an amount such as 10.00, got {text!r}")
     return amount
+
+
+def _seconds(text: str) -> float:
+    """``PULSEBILL_SWITCH_TIMEOUT``: a positive number of seconds (at most 60)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 60:
+        raise ValueError(f"PULSEBILL_SWITCH_TIMEOUT: seconds in (0, 60], got {text!r}")
+    return seconds
 
 
 def _flag(text: str | None) -> bool | None:

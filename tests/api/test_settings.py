@@ -121,3 +121,12 @@ def test_wrong_smtp_settings_name_the_variable(env: dict[str, str], says: str) -
 
     with pytest.raises(SmtpConfigError, match=says):
         Settings.from_env({"PULSEBILL_SECRET_KEY": "k", **env})
+
+
+def test_switch_timeout_from_the_environment() -> None:
+    assert Settings.from_env({"PULSEBILL_SECRET_KEY": "k"}).switch_timeout_seconds == 2.0
+    env = {"PULSEBILL_SECRET_KEY": "k", "PULSEBILL_SWITCH_TIMEOUT": "0.25"}
+    assert Settings.from_env(env).switch_timeout_seconds == 0.25
+    for bad in ("0", "-1", "soon", "61"):
+        with pytest.raises(ValueError, match="PULSEBILL_SWITCH_TIMEOUT"):
+            Settings.from_env({"PULSEBILL_SECRET_KEY": "k", "PULSEBILL_SWITCH_TIMEOUT": bad})

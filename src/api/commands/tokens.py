@@ -1,4 +1,5 @@
-"""``pulsebill create-operator-token``, ``list-tokens`` and ``revoke-token``: API tokens."""
+"""``pulsebill create-operator-token``, ``create-switch-token``, ``list-tokens`` and
+``revoke-token``: API tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from datetime import datetime
 from api.commands.service_runner import run
 from api.domain.actor import Actor
 from api.services.context import ServicesContext
-from api.services.resellers import create_operator_token, list_tokens, revoke_token
+from api.services.resellers import (
+    create_operator_token,
+    create_switch_token,
+    list_tokens,
+    revoke_token,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,6 +23,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     create.add_argument("--name", default="operator", help="a label for the list (operator)")
     create.set_defaults(func=create_main)
+    switch = subparsers.add_parser(
+        "create-switch-token",
+        help="issue a switch token for the /switch/ endpoints only (printed once)",
+    )
+    switch.add_argument(
+        "--name", required=True, help="the switch's name (the default source of its CDRs)"
+    )
+    switch.set_defaults(func=create_switch_main)
     listing = subparsers.add_parser(
         "list-tokens", help="list API tokens (id, role, reseller, name, dates; never the token)"
     )
@@ -31,6 +45,16 @@ def create_main(args: argparse.Namespace) -> int:
     async def job(ctx: ServicesContext) -> int:
         issued = await create_operator_token(ctx, args.name)
         print(f"operator API token {issued.id} (shown once, keep it safe):")
+        print(issued.token)
+        return 0
+
+    return run(job)
+
+
+def create_switch_main(args: argparse.Namespace) -> int:
+    async def job(ctx: ServicesContext) -> int:
+        issued = await create_switch_token(ctx, args.name)
+        print(f"switch token {issued.id} (shown once, keep it safe):")
         print(issued.token)
         return 0
 

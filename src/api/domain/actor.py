@@ -10,6 +10,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     RESELLER = "reseller"
     CLIENT = "client"
+    SWITCH = "switch"  # a SIP server: only the /switch/ endpoints, operator-wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +32,9 @@ class Actor:
     @classmethod
     def client(cls, reseller_id: int, client_id: int) -> Actor:
         return cls(Role.CLIENT, reseller_id, client_id)
+
+    @classmethod
+    def switch(cls) -> Actor:
+        """A switch token's caller: it names the tenant of each call (see
+        :func:`api.services.access.reseller_scope`)."""
+        return cls(Role.SWITCH)

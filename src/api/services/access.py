@@ -15,7 +15,8 @@ def reseller_scope(actor: Actor, reseller_id: int | None = None) -> int:
     """The tenant a reseller-level operation works on.
 
     A reseller always works on its own tenant (a different ``reseller_id`` is NotFound);
-    the operator must name one; a client may not do reseller-level work.
+    the operator must name one; a client may not do reseller-level work. A switch
+    names the tenant it derived from the call (the sub account's code, the DID's owner).
     """
     if actor.role is Role.RESELLER:
         own = _own_reseller(actor)
@@ -25,6 +26,8 @@ def reseller_scope(actor: Actor, reseller_id: int | None = None) -> int:
     if actor.role is Role.OPERATOR:
         if reseller_id is None:
             raise InvalidInput("reseller_id", "the operator must name the reseller")
+        return reseller_id
+    if actor.role is Role.SWITCH and reseller_id is not None:
         return reseller_id
     raise PermissionDenied("clients may not do this")
 

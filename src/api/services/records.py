@@ -42,6 +42,14 @@ class IssuedToken:
 
 
 @dataclass(frozen=True, slots=True)
+class SwitchIdentity:
+    """A verified switch token: its id and name (the default source of its CDRs)."""
+
+    token_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResellerCreated:
     reseller: ResellerView
     token: IssuedToken

@@ -15,7 +15,13 @@ from api.domain.ledger import AccountKind
 from api.events import CredentialRevoked
 from api.services.access import require_operator, reseller_scope
 from api.services.context import ServicesContext
-from api.services.records import IssuedToken, ResellerCreated, ResellerView, TokenView
+from api.services.records import (
+    IssuedToken,
+    ResellerCreated,
+    ResellerView,
+    SwitchIdentity,
+    TokenView,
+)
 from api.services.secrets import new_token, token_hash
 from api.store.tables import Account, ApiToken, Reseller
 from api.store.unit_of_work import UnitOfWork
@@ -128,8 +134,8 @@ async def authenticate_token(ctx: ServicesContext, token: str) -> Actor:
         row = await uow.session.scalar(
             select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token))
         )
-        if row is None or row.revoked_at is not None:
-            raise Unauthenticated()
+        if row is None or row.revoked_at is not None or row.role == Role.SWITCH:
+            raise Unauthenticated()  # a switch token opens only the /switch/ endpoints
         if row.role == Role.OPERATOR:
             return Actor.operator()
         if row.reseller_id is None:
@@ -138,6 +144,30 @@ async def authenticate_token(ctx: ServicesContext, token: str) -> Actor:
         if reseller is None or reseller.status != "active":
             raise Unauthenticated()
         return Actor.reseller(row.reseller_id)
+
+
+async def create_switch_token(ctx: ServicesContext, name: str) -> IssuedToken:
+    """Operator (the command line): a switch token, operator-wide, that opens only the
+    ``/switch/`` endpoints; ``name`` is the default ``source`` of the switch's CDRs."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("name", "must be 1..100 characters (it is the CDRs' source)")
+    async with ctx.unit_of_work() as uow:
+        return await _issue(uow, Role.SWITCH, None, name, ctx.now())
+
+
+async def authenticate_switch_token(ctx: ServicesContext, token: str) -> SwitchIdentity:
+    """The switch a bearer token stands for; :class:`Unauthenticated` when unknown,
+    revoked, or not a switch token (operator and reseller tokens are refused)."""
+    if not token or len(token) > 200:
+        raise Unauthenticated()
+    async with ctx.read() as uow:
+        row = await uow.session.scalar(
+            select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token))
+        )
+        if row is None or row.revoked_at is not None or row.role != Role.SWITCH or row.id is None:
+            raise Unauthenticated()
+        return SwitchIdentity(row.id, row.name)
 
 
 async def get_reseller(

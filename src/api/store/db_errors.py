@@ -71,3 +71,21 @@ def is_unavailable(exc: BaseException) -> bool:
 
 def _sqlite_unavailable(message: str) -> bool:
     return message.startswith(("unable to open database", "database is locked", "disk I/O"))
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """Every error a database that is down, unreachable or too slow may raise through
+    SQLAlchemy or the raw drivers: sockets, pool and statement timeouts, DBAPI errors."""
+    errors: list[type[BaseException]] = [
+        OSError,
+        TimeoutError,
+        sqlalchemy_exc.TimeoutError,
+        DBAPIError,
+        *driver_errors(),
+    ]
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - SQLite-only installs
+        return tuple(errors)
+    errors.append(asyncpg.InterfaceError)
+    return tuple(errors)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+import pytest
+
 from api.domain.actor import Actor
+from api.domain.errors import Unauthenticated
 from api.services import resellers
 from api.services.context import ServicesContext
 from tests.api.commands.test_cli import Cli, create_reseller, with_services
@@ -83,3 +86,30 @@ def test_token_commands_before_migrate_say_so(cli: Cli) -> None:
         done = cli(*argv)
         assert done.code == 1
         assert "run `pulsebill migrate`" in done.err
+
+
+def test_create_switch_token_opens_only_the_switch(migrated: Cli) -> None:
+    done = migrated("create-switch-token", "--name", "kamailio-1")
+    assert done.code == 0, done.err
+    lines = done.out.splitlines()
+    head = re.fullmatch(r"switch token (\d+) \(shown once, keep it safe\):", lines[0])
+    assert head is not None, done.out
+    token = lines[1]
+    assert migrated.rows("SELECT role, reseller_id, name FROM api_tokens") == [
+        ("switch", None, "kamailio-1")
+    ]
+
+    async def identities(ctx: ServicesContext) -> tuple[object, ...]:
+        switch = await resellers.authenticate_switch_token(ctx, token)
+        try:
+            await resellers.authenticate_token(ctx, token)
+        except Unauthenticated:
+            return (switch.name, "refused elsewhere")
+        return (switch.name, "accepted elsewhere")
+
+    assert with_services(migrated.url, identities) == ("kamailio-1", "refused elsewhere")
+    listed = migrated("list-tokens")
+    assert listed.out.splitlines()[1].split()[1] == "switch"
+    assert token not in listed.out
+    with pytest.raises(SystemExit):  # argparse: --name is required
+        migrated("create-switch-token")
