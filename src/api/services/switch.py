@@ -19,6 +19,7 @@ from api.services.cdrs import rate_cdr
 from api.services.cdrs.lines import client_dids
 from api.services.context import ServicesContext
 from api.services.records import CdrInput, CdrResult
+from api.store.reservations import ReservationRepository
 from ratelang.numbers import NumberError, normalize
 
 UNKNOWN_SUB_ACCOUNT = "unknown_sub_account"
@@ -42,7 +43,9 @@ async def authorize_switch_call(
     tenant = tenant_of_username(sub_account)
     if tenant is None:
         return Authorization.refuse(RefusalReason.UNKNOWN_SUB_ACCOUNT)
-    return await authorize(ctx, Actor.switch(), sub_account, number, reseller_id=tenant)
+    return await authorize(
+        ctx, Actor.switch(), sub_account, number, reseller_id=tenant, call_id=call_id
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,4 +88,8 @@ async def _did_owner(ctx: ServicesContext, number: str) -> int | None:
 async def release_call(ctx: ServicesContext, call_id: str, sub_account: str = "") -> bool:
     """A hangup notice: release the reservation of ``call_id`` (in the tenant of
     ``sub_account`` when given, else in any); ``True`` when one was held."""
-    return False
+    tenant = tenant_of_username(sub_account) if sub_account else None
+    if sub_account and tenant is None:
+        return False
+    async with ctx.unit_of_work() as uow:
+        return await ReservationRepository(uow.session).release(call_id, tenant)

@@ -494,3 +494,21 @@ class PortalLoginLink(SQLModel, table=True):
     created_at: datetime = _when()
     expires_at: datetime = _when()
     used_at: datetime | None = _when(nullable=True)
+
+
+class CallReservation(SQLModel, table=True):
+    """Money (and free minutes) a hard client's authorized call holds until its CDR, a
+    hangup notice or ``expires_at`` (see :mod:`api.domain.reservations`)."""
+
+    __tablename__ = "call_reservations"
+    __table_args__ = (UniqueConstraint("reseller_id", "call_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reseller_id: int = Field(foreign_key="resellers.id")
+    call_id: str = Field(max_length=200)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    seconds: int  # the duration granted
+    amount: int = _money()  # the sell of the granted duration
+    free_minutes: int = 0  # the free minutes the granted duration would use
+    created_at: datetime = _when()
+    expires_at: datetime = _when()

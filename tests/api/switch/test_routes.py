@@ -10,6 +10,7 @@ from api.domain.tenants import tenant_username
 from api.services import cdrs, resellers
 from api.store.tables import Cdr, LedgerTransaction
 from tests.api.conftest import START, World
+from tests.api.services.test_reservations import dear_client
 from tests.api.switch.conftest import Switch
 
 NUMBER = "+12025550100"
@@ -232,3 +233,23 @@ async def test_cdr_of_an_unknown_tenant_is_unrated_and_not_stored(
 async def test_hangup_answers_released(switch: Switch) -> None:
     assert await switch.ok("hangup", call_id="nothing-held") == {"released": False}
     assert (await switch.post("hangup")).status_code == 400
+
+
+async def test_reservations_through_the_switch(switch: Switch, world: World) -> None:
+    line = tenant_username(world.reseller_id, await dear_client(world))  # 10.00 at 1.00/min
+
+    async def authorize(call_id: str) -> int:
+        body = await switch.ok("authorize", sub_account=line, number=MEXICO, call_id=call_id)
+        return int(body["max_seconds"])
+
+    assert await authorize("A") == 600
+    assert await authorize("A") == 600  # the same call again: its own hold is replaced
+    assert await authorize("B") == 0
+    assert await switch.ok("hangup", call_id="A") == {"released": True}
+    assert await switch.ok("hangup", call_id="A") == {"released": False}
+    assert await authorize("B") == 600
+    body = await switch.ok("cdr", **cdr_fields(line, "B", 601, number=MEXICO))
+    assert body == {"status": "rated", "reason": "", "call_id": "B"}
+    stored = await cdrs.get_cdr(world.ctx, world.reseller, "kamailio-1", "B")
+    assert (stored.duration, stored.charged_seconds, stored.sell) == (601, 600, 10_000_000)
+    assert await switch.ok("hangup", call_id="B") == {"released": False}  # the CDR did

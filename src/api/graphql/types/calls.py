@@ -108,11 +108,24 @@ class CallAuthorization:
     reason: RefusalReason | None
     max_seconds: int
     message: str
+    call_id: str = strawberry.field(
+        description=(
+            "The call the authorization is for (the one given, else a generated one): a "
+            "hard client's allowed call holds its reservation under it until its CDR, a "
+            "hangup notice or expiry."
+        )
+    )
 
     @classmethod
-    def from_domain(cls, a: Authorization) -> CallAuthorization:
+    def from_domain(cls, a: Authorization, call_id: str = "") -> CallAuthorization:
         reason = None if a.reason is None else RefusalReason(a.reason.value)
-        return cls(allowed=a.allowed, reason=reason, max_seconds=a.max_seconds, message=a.message)
+        return cls(
+            allowed=a.allowed,
+            reason=reason,
+            max_seconds=a.max_seconds,
+            message=a.message,
+            call_id=call_id,
+        )
 
 
 @strawberry.type

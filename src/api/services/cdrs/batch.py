@@ -32,7 +32,9 @@ async def ingest_batch(
 ) -> tuple[int, int, int, int, int]:
     """Rate and store one batch (validated) in ``uow``: (rated, unrated, duplicates, sell,
     cost). CDRs stored before or repeated in the batch are counted and skipped; ``reasons``
-    counts the unrated ones by failure reason."""
+    counts the unrated ones by failure reason. The reservations of the new CDRs' calls are
+    released, and a call that held one is charged for at most its granted seconds
+    (:func:`api.domain.reservations.charged_duration`; the raw duration is stored)."""
     now = ctx.now()
     reseller = await reseller_terms(uow, tenant)  # also: CDR rows carry no foreign key to it
     raw = await raw_connection(uow.session)
@@ -53,6 +55,8 @@ async def ingest_batch(
     if not fresh:
         return 0, 0, duplicates, 0, 0
     rater = CallRater(ctx, uow, tenant, now, raw.when)
+    # the calls' reservations end with their CDRs, in this transaction (one statement)
+    rater.granted = await raw.release_reservations(tenant, [c.call_id for c in fresh])
     await rater.prepare(fresh)
     # The ``calls`` transaction of every client that may be charged is inserted first, so
     # that CDR rows can be written while the next ones are priced (COPY streams them to

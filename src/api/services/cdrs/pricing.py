@@ -16,6 +16,7 @@ from typing import Any
 
 from api.domain.cycles import cycle_start
 from api.domain.free_minutes import current_bundle
+from api.domain.reservations import charged_duration
 from api.services.cdrs.lines import Line, client_dids, did_lines, resolve_lines
 from api.services.context import ServicesContext
 from api.services.decks import active_deck
@@ -119,6 +120,9 @@ class CallRater:
     pricers: dict[int, Pricer] = field(default_factory=dict)
     transactions: dict[int, int] = field(default_factory=dict)
     """Client id → the ``calls`` transaction that rows with money name (the batch path)."""
+    granted: dict[str, int] = field(default_factory=dict)
+    """Call id → the seconds its released reservation had granted: such a call is priced
+    for at most those (its row keeps the switch's duration)."""
 
     async def prepare(self, cdrs: Sequence[CdrInput]) -> None:
         """Load everything the CDRs need, locking the bundles they may consume."""
@@ -191,6 +195,9 @@ class CallRater:
             return self.unrated(cdr, line, None, NO_DECK), client_id, 0, 0
         did_id = None
         left = 0 if bundle is None else max(0, bundle.allowance - bundle.used)
+        duration = cdr.duration
+        if self.granted:
+            duration = charged_duration(duration, self.granted.get(cdr.call_id))
         try:
             if inbound:
                 did_price = None
@@ -200,7 +207,7 @@ class CallRater:
                         return self.unrated(cdr, line, None, UNKNOWN_DID), client_id, 0, 0
                     did_id = did.id
                     did_price = DidPrice(did.per_minute_price, did.per_minute_cost)
-                call = Call(number, cdr.duration, _INBOUND, left, _NO_NUMBERS, did_price)
+                call = Call(number, duration, _INBOUND, left, _NO_NUMBERS, did_price)
                 r = price(call, package, deck)
             else:
                 assert line.version_id is not None
@@ -208,7 +215,7 @@ class CallRater:
                 if pricer is None:
                     pricer = self.pricers[line.version_id] = Pricer(package, deck)
                 on_net = digits is not None and package.on_net_free and digits in self.dids
-                r = pricer.price(number, digits, cdr.duration, left, on_net)
+                r = pricer.price(number, digits, duration, left, on_net)
         except RatingError as exc:
             reason = f"{exc.reason.value}: {exc.message}"[:500]
             return self.unrated(cdr, line, did_id, reason), client_id, 0, 0

@@ -21,7 +21,8 @@ SQLite: ``BEGIN IMMEDIATE`` and the read in one hop to the connection's thread, 
 write and ``COMMIT`` in a second one. Events are published after the commit only. A call
 that crosses the client's low-balance threshold raises :class:`CrossesThreshold` with
 nothing written: the use case rates it as a batch of one in a unit of work, whose commit
-queues the low-balance e-mail in the same transaction.
+queues the low-balance e-mail in the same transaction. A call that holds a reservation
+raises :class:`HoldsReservation` likewise (the read says so), and is rated the same way.
 """
 
 from __future__ import annotations
@@ -81,6 +82,13 @@ class CrossesThreshold(Exception):
     """The call takes its client across the low-balance threshold: nothing was written
     (its e-mail must be queued in the call's own transaction, which these writers do not
     write)."""
+
+
+class HoldsReservation(Exception):
+    """The call holds a reservation (:mod:`api.domain.reservations`): nothing was written.
+    It is rated as a batch of one in a unit of work, which releases the reservation and
+    clamps the charged duration in the rating's transaction (the real-time writers do
+    neither; such calls are the switch's hard clients, a minority)."""
 
 
 class ColdCache(Exception):
@@ -184,6 +192,8 @@ async def _postgres_guarded(
     )  # fmt: skip
     if call is None:
         raise NotFound("reseller", tenant)
+    if call.reserved is not None:
+        raise HoldsReservation
     rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundle_guard = None
@@ -242,6 +252,8 @@ async def _postgres_locked(
     )  # fmt: skip
     if call is None:
         raise NotFound("reseller", tenant)
+    if call.reserved is not None:
+        raise HoldsReservation
     rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     raw = PostgresRaw(tx.driver)
@@ -280,6 +292,8 @@ async def _sqlite(
     )  # fmt: skip
     if call is None:
         raise NotFound("reseller", tenant)
+    if call.reserved is not None:
+        raise HoldsReservation
     if call.existing is not None:
         raise DuplicateCdr
     rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)

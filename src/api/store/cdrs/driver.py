@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -80,6 +81,10 @@ class RawConnection(Protocol):
     async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         """Run one statement with positional parameters (``?`` / ``$n``); its rows."""
 
+    async def release_reservations(self, tenant: int, call_ids: Sequence[str]) -> dict[str, int]:
+        """Delete the tenant's reservations of ``call_ids`` (one statement); call id →
+        the seconds each had granted."""
+
 
 async def raw_connection(session: AsyncSession) -> RawConnection:
     """The session's driver connection, inside the session's (started) transaction."""
@@ -122,6 +127,16 @@ class SqliteRaw:
             rows = await self.driver.execute_fetchall(sql, (tenant, source, *chunk))
             found.update(r[0] for r in rows)
         return found
+
+    async def release_reservations(self, tenant: int, call_ids: Sequence[str]) -> dict[str, int]:
+        # One statement whatever the batch size: the keys go as one JSON array (the table
+        # holds only live calls, so SQLite probes its unique index once per key).
+        rows = await self.driver.execute_fetchall(
+            "DELETE FROM call_reservations WHERE reseller_id = ? "
+            "AND call_id IN (SELECT value FROM json_each(?)) RETURNING call_id, seconds",
+            (tenant, json.dumps(list(call_ids))),
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     async def insert_cdrs(self, rows: Sequence[CdrRow]) -> None:
         if not rows:
@@ -285,6 +300,17 @@ class PostgresRaw:
             list(call_ids),
         )
         return {r[0] for r in rows}
+
+    async def release_reservations(self, tenant: int, call_ids: Sequence[str]) -> dict[str, int]:
+        # The table holds only live calls: a scan of the tenant's few rows against the
+        # hashed key array.
+        rows = await self.driver.fetch(
+            "DELETE FROM call_reservations WHERE reseller_id = $1 "
+            "AND call_id = ANY($2::text[]) RETURNING call_id, seconds",
+            tenant,
+            list(call_ids),
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     async def insert_cdrs(self, rows: Sequence[CdrRow]) -> None:
         if not rows:

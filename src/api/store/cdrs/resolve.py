@@ -61,6 +61,7 @@ class ResolvedCall(NamedTuple):
     suspended: bool | None
     alerted: bool | None
     balance: int | None
+    reserved: int | None  # the seconds granted to the call's reservation, if one is held
 
     def ledger_accounts(self) -> tuple[int, int, int, int]:
         """(client, reseller revenue, reseller, operator revenue) account ids, for a call
@@ -91,7 +92,7 @@ async def resolve_call(
     of the DID ``digits`` (``sub_account`` is ignored)."""
     if postgres:  # no look-up of a stored twin: (tenant, sub account, digits, by DID)
         sql = RESOLVE_POSTGRES_READ if unlocked else RESOLVE_POSTGRES
-        rows = await fetch(sql, tenant, sub_account, digits, by_did)
+        rows = await fetch(sql, tenant, sub_account, digits, by_did, call_id)
     else:
         rows = await fetch(
             RESOLVE_SQLITE, tenant, source, call_id, sub_account, digits, int(by_did)
@@ -115,7 +116,8 @@ SELECT r.currency, r.low_balance_threshold,
      AND client_id IS NULL),
   c.low_balance_threshold, c.suspended, c.low_balance_alerted,
   (SELECT balance FROM accounts WHERE kind = 'client' AND reseller_id = r.id
-     AND client_id = c.id)
+     AND client_id = c.id),
+  (SELECT seconds FROM call_reservations WHERE reseller_id = r.id AND call_id = ?3)
 FROM resellers r
 LEFT JOIN sub_accounts sa
   ON ?6 = 0 AND sa.reseller_id = r.id AND sa.username = ?4 AND sa.deleted_at IS NULL
@@ -178,7 +180,8 @@ SELECT r.currency, r.low_balance_threshold,
      AND client_id IS NULL),
   (SELECT id FROM accounts WHERE kind = 'operator_revenue' AND reseller_id = r.id
      AND client_id IS NULL),
-  {flags}
+  {flags},
+  (SELECT seconds FROM call_reservations WHERE reseller_id = r.id AND call_id = $5)
 FROM resellers r
 LEFT JOIN line ON true
 LEFT JOIN att ON true
