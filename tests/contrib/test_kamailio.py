@@ -366,6 +366,22 @@ def start(command: list[str], directory: Path, output: Any) -> subprocess.Popen[
     )
 
 
+def proxy_command(
+    kamailio: str, runtime: Path, port: int, url: str, token: str, *defines: str
+) -> list[str]:
+    """Kamailio in the foreground with the shipped configuration, small memory, its pid
+    file and runtime files under ``runtime``."""
+    runtime.mkdir(exist_ok=True)
+    return [
+        kamailio, "-DD", "-E", "-f", str(CONFIG), "-m", "32", "-M", "8",
+        "-P", str(runtime / "kamailio.pid"), "-Y", str(runtime), "-w", str(runtime),
+        "-A", f"LISTEN=udp:127.0.0.1:{port}",
+        "-A", f'PULSEBILL_URL="{url}"',
+        "-A", f'PULSEBILL_TOKEN="{token}"',
+        *defines,
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     kamailio, sipp = require_tools()
@@ -374,20 +390,14 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     setup = asyncio.run(_setup(url))
     http_port, proxy_port, gateway_port = free_port(), free_udp_port(), free_udp_port()
     runtime = directory / "run"
-    runtime.mkdir()
     callee = [
         sipp, "-sf", str(SCENARIOS / "callee.xml"), "-i", "127.0.0.1", "-p", str(gateway_port),
         "-nostdin", "-timeout", f"{TIMEOUT + 30}s",
     ]  # fmt: skip
-    proxy = [
-        kamailio, "-DD", "-E", "-f", str(CONFIG), "-m", "32", "-M", "8",
-        "-P", str(runtime / "kamailio.pid"), "-Y", str(runtime), "-w", str(runtime),
-        "-A", f"LISTEN=udp:127.0.0.1:{proxy_port}",
-        "-A", f'PULSEBILL_URL="http://127.0.0.1:{http_port}"',
-        "-A", f'PULSEBILL_TOKEN="{setup.token}"',
-        "-A", f'GATEWAY="127.0.0.1:{gateway_port}"',
-        "-A", "CHILDREN=8",
-    ]  # fmt: skip
+    proxy = proxy_command(
+        kamailio, runtime, proxy_port, f"http://127.0.0.1:{http_port}", setup.token,
+        "-A", f'GATEWAY="127.0.0.1:{gateway_port}"', "-A", "CHILDREN=8",
+    )  # fmt: skip
     calls = [
         Call("soft", "caller.xml", setup.soft_line, NUMBER, hold_ms=5000),
         Call("hard", "caller.xml", setup.hard_line, NUMBER, hold_ms=300_000),
@@ -552,3 +562,43 @@ def test_the_ledger_holds_after_the_calls(run: Run) -> None:
 
     asyncio.run(check())
     assert run.query(_cdr_count) == 5  # soft, hard, busy, pair-1, pair-2
+
+
+def test_a_silent_pulsebill_gets_the_caller_a_503_in_time(tmp_path: Path) -> None:
+    """Pulsebill accepts the connection and never answers: Kamailio gives up after
+    ``PULSEBILL_TIMEOUT`` (1 s here) and refuses the call with 503."""
+    kamailio, sipp = require_tools()
+    proxy_port = free_udp_port()
+    with socket.socket() as silent, open(tmp_path / "kamailio.log", "wb") as log:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections wait in the backlog, never read
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        command = proxy_command(
+            kamailio, tmp_path / "run", proxy_port, url, "pbs_silent", "-A", "PULSEBILL_TIMEOUT=1"
+        )
+        process = start(command, tmp_path, log)
+        try:
+            wait_for(lambda: sip_options_answered(proxy_port), "Kamailio")
+            call = run_sipp(
+                sipp, proxy_port, Call("silent", "refused.xml", "100001_anyone", NUMBER), tmp_path
+            )
+        finally:
+            stop(process)
+    reply = call.final_reply()
+    assert reply.first_line.startswith("SIP/2.0 503 "), (reply.first_line, call.output)
+    assert reply.headers.get("x-pulsebill-reason") == "unavailable"
+    waited = (reply.at - call.first("INVITE ", sent=True).at).total_seconds()
+    assert 0.9 <= waited <= 2.5, waited
+
+
+def test_the_shipped_configuration_passes_kamailios_check(tmp_path: Path) -> None:
+    kamailio, _ = require_tools()
+    command = [
+        *proxy_command(kamailio, tmp_path / "run", free_udp_port(), "http://127.0.0.1:9", "t"),
+        "-A", 'GATEWAY="192.0.2.1:5060"', "-A", 'TRUSTED_SOURCES="192.0.2.0/24,10.0.0.0/8"',
+        "-c",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, timeout=30, check=False)  # noqa: S603
+    output = (done.stdout + done.stderr).decode(errors="replace")
+    assert done.returncode == 0, output
+    assert "config file ok" in output
