@@ -57,6 +57,11 @@ class SqliteTransaction:
         self._open = True
         return rows
 
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        """One query outside any transaction (an autocommit read), in one hop."""
+        rows: list[Sequence[Any]] = await run_in_thread(self._driver, _fetch, sql, args)
+        return rows
+
     async def finish(self, work: SqliteWork[T]) -> T:
         """``work(connection)`` then ``COMMIT``, in one hop; ``ROLLBACK`` if it raises."""
         self._open = False
@@ -79,6 +84,10 @@ def _begin_fetch(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> lis
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
+    return conn.execute(sql, args).fetchall()
 
 
 def _finish(conn: sqlite3.Connection, work: SqliteWork[T]) -> T:
