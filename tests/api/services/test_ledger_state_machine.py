@@ -310,10 +310,10 @@ class LedgerMachine(RuleBasedStateMachine):
         """The status (or failure reason prefix) the service must give a fresh ``cdr``."""
         if m is None:
             return "unknown_sub_account"
+        if cdr.direction == "inbound":  # priced by the DID, with a package or without
+            return "rated" if cdr.number == m.did else "unknown_did"
         if m.attachment is None:
             return "no_package"
-        if cdr.direction == "inbound":
-            return "rated" if cdr.number == m.did else "unknown_did"
         if cdr.number in INVALID:
             return "invalid_number"
         if cdr.number in UNROUTABLE:
