@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from api.domain.reservations import Held, Hold
-from api.store.package_versions import latest_version_sql
+from api.store.line_packages import line_attachment_postgres, line_attachment_sqlite
 from api.store.utc import to_utc
 
 
@@ -76,19 +76,10 @@ FROM resellers r
 LEFT JOIN sub_accounts sa
   ON sa.reseller_id = r.id AND sa.username = ?2 AND sa.deleted_at IS NULL
 LEFT JOIN clients c ON c.status = 'active' AND c.id = sa.client_id
-LEFT JOIN client_packages cp ON cp.id = (
-  SELECT max(x.id) FROM client_packages x
-  JOIN packages p ON p.id = x.package_id
-  JOIN package_versions v ON {latest_v}
-  WHERE x.client_id = c.id AND x.reseller_id = r.id AND x.detached_at IS NULL
-    AND (sa.package_id IS NULL OR x.package_id = sa.package_id))
-LEFT JOIN packages p ON p.id = cp.package_id
-LEFT JOIN package_versions pv ON {latest_pv}
+{line_attachment}
 WHERE r.id = ?1
 """
-READ_SQLITE = _READ_SQLITE.format(
-    latest_v=latest_version_sql("p", "v"), latest_pv=latest_version_sql("p", "pv")
-)
+READ_SQLITE = _READ_SQLITE.format(line_attachment=line_attachment_sqlite())
 
 _READ_POSTGRES = """
 WITH line AS MATERIALIZED (
@@ -97,14 +88,7 @@ WITH line AS MATERIALIZED (
   FROM sub_accounts sa JOIN clients c ON c.id = sa.client_id AND c.status = 'active'
   WHERE sa.username = $2 AND sa.reseller_id + 0 = $1 AND sa.deleted_at IS NULL
 ), att AS MATERIALIZED (
-  SELECT cp.id, cp.cycle_start, cp.free_minutes_used, v.id AS version_id
-  FROM client_packages cp
-  JOIN line ON cp.client_id = line.client_id
-  JOIN packages p ON p.id = cp.package_id
-  JOIN package_versions v ON {latest_v}
-  WHERE cp.reseller_id + 0 = $1 AND cp.detached_at IS NULL
-    AND (line.package_id IS NULL OR cp.package_id = line.package_id)
-  ORDER BY cp.id DESC LIMIT 1
+  {attachment}
 )
 SELECT r.max_call_seconds,
   (SELECT version FROM deck_versions WHERE active LIMIT 1),
@@ -120,7 +104,7 @@ LEFT JOIN line ON true
 LEFT JOIN att ON true
 WHERE r.id = $1
 """
-READ_POSTGRES = _READ_POSTGRES.format(latest_v=latest_version_sql("p", "v"))
+READ_POSTGRES = _READ_POSTGRES.format(attachment=line_attachment_postgres())
 
 LOCK_POSTGRES = """
 SELECT balance FROM accounts WHERE kind = 'client' AND client_id = $1 FOR UPDATE

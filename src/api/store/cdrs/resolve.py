@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from api.store.package_versions import latest_version_sql
+from api.store.line_packages import line_attachment_postgres, line_attachment_sqlite
 
 Fetch = Callable[..., Awaitable[list[Sequence[Any]]]]
 """A driver's ``fetch(sql, *args)``: the rows of one statement."""
@@ -124,19 +124,10 @@ LEFT JOIN sub_accounts sa
 LEFT JOIN dids d ON d.number = ?5 AND d.client_id IS NOT NULL
 LEFT JOIN clients c ON c.status = 'active' AND c.id = CASE
   WHEN ?6 = 0 THEN sa.client_id WHEN d.reseller_id = r.id THEN d.client_id END
-LEFT JOIN client_packages cp ON cp.id = (
-  SELECT max(x.id) FROM client_packages x
-  JOIN packages p ON p.id = x.package_id
-  JOIN package_versions v ON {latest_v}
-  WHERE x.client_id = c.id AND x.reseller_id = r.id AND x.detached_at IS NULL
-    AND (sa.package_id IS NULL OR x.package_id = sa.package_id))
-LEFT JOIN packages p ON p.id = cp.package_id
-LEFT JOIN package_versions pv ON {latest_pv}
+{line_attachment}
 WHERE r.id = ?1
 """
-RESOLVE_SQLITE = _RESOLVE_SQLITE.format(
-    latest_v=latest_version_sql("p", "v"), latest_pv=latest_version_sql("p", "pv")
-)
+RESOLVE_SQLITE = _RESOLVE_SQLITE.format(line_attachment=line_attachment_sqlite())
 
 # PostgreSQL: the attachment is row-locked (free minutes are consumed atomically with the
 # balance change); a lock cannot sit on the nullable side of an outer join, hence the CTEs.
@@ -157,15 +148,7 @@ WITH line AS MATERIALIZED (
   FROM dids d JOIN clients c ON c.id = d.client_id AND c.status = 'active'
   WHERE $4::boolean AND d.number = $3 AND d.reseller_id = $1
 ), att AS MATERIALIZED (
-  SELECT cp.id, cp.cycle_start, cp.free_minutes_used, v.id AS version_id
-  FROM client_packages cp
-  JOIN line ON cp.client_id = line.client_id
-  JOIN packages p ON p.id = cp.package_id
-  JOIN package_versions v ON {latest_v}
-  WHERE cp.reseller_id + 0 = $1 AND cp.detached_at IS NULL
-    AND (line.package_id IS NULL OR cp.package_id = line.package_id)
-  ORDER BY cp.id DESC LIMIT 1
-  {lock}
+  {attachment}
 )
 SELECT r.currency, r.low_balance_threshold,
   (SELECT version FROM deck_versions WHERE active LIMIT 1),
@@ -193,12 +176,10 @@ LEFT JOIN dids d ON d.number = $3 AND d.client_id IS NOT NULL
 WHERE r.id = $1
 """
 RESOLVE_POSTGRES = _RESOLVE_POSTGRES.format(
-    latest_v=latest_version_sql("p", "v"),
-    lock="FOR UPDATE OF cp",
+    attachment=line_attachment_postgres("FOR UPDATE OF cp"),
     flags="NULL::bigint, NULL::boolean, NULL::boolean, NULL::bigint",
 )
 RESOLVE_POSTGRES_READ = _RESOLVE_POSTGRES.format(
-    latest_v=latest_version_sql("p", "v"),
-    lock="",
+    attachment=line_attachment_postgres(),
     flags="line.low_balance_threshold, line.suspended, line.low_balance_alerted, ca.balance",
 )
