@@ -9,9 +9,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import DBAPIError
-
-from api.commands.progress import Reporter
+from api.commands.progress import Stopped, ingest_with_progress
 from api.commands.service_runner import run
 from api.domain.actor import Actor
 from api.domain.errors import NotFound
@@ -21,7 +19,6 @@ from api.importers.run import Summary, import_read
 from api.services import resellers
 from api.services.cdrs import DEFAULT_BATCH
 from api.services.context import ServicesContext
-from api.store.db_errors import is_unavailable
 
 FORMATS = ("asterisk-csv", "freeswitch-json")
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -147,31 +144,16 @@ async def import_file(ctx: ServicesContext, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {args.path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    progress = Reporter("importing CDRs")
-    committed = 0
-
-    def on_batch(count: int) -> None:
-        nonlocal committed
-        committed = count
-        progress.advance(count)
-
-    progress.start(len(read.cdrs))
-    try:
-        done = await import_read(
+    done = await ingest_with_progress(
+        "importing CDRs",
+        len(read.cdrs),
+        lambda on_batch: import_read(
             ctx, read, args.reseller, batch_size=args.batch_size, on_batch=on_batch
-        )
-    except DBAPIError as exc:
-        progress.stop()
-        what = "is unavailable" if is_unavailable(exc) else "refused a write"
-        print(
-            f"error: the database {what} ({type(exc.orig).__name__}) in the chunk from "
-            f"{read.places[committed]}; the {committed:,} CDRs before it are stored; run the "
-            "same command again to resume (stored CDRs count as duplicates, none is charged "
-            "twice)",
-            file=sys.stderr,
-        )
+        ),
+    )
+    if isinstance(done, Stopped):
+        print(done.message(read.places[done.committed]), file=sys.stderr)
         return EXIT_REFUSED
-    progress.stop()
     summary = Summary(args.path.name, read, done)
     for line in summary.lines():
         print(line)

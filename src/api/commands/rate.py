@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError
-
-from api.commands.progress import Reporter
+from api.commands.progress import Stopped, ingest_with_progress
 from api.commands.service_runner import run
 from api.domain.actor import Actor
 from api.domain.errors import InvalidInput
@@ -33,7 +31,6 @@ from api.domain.limits import EARLIEST
 from api.services.cdrs import DEFAULT_BATCH, batch_problems, ingest_cdrs
 from api.services.context import ServicesContext
 from api.services.records import CdrInput, IngestSummary
-from api.store.db_errors import is_unavailable
 from ratelang.money import format_money
 
 COLUMNS = ["source", "call_id", "sub_account", "direction", "number", "start", "duration"]
@@ -158,32 +155,17 @@ async def rate_file(
         if len(exc.problems) > SHOWN_PROBLEMS:
             print(f"  … and {len(exc.problems) - SHOWN_PROBLEMS} more", file=sys.stderr)
         return 1
-    progress = Reporter("rating CDRs")
-    committed = 0
-
-    def on_batch(count: int) -> None:
-        nonlocal committed
-        committed = count
-        progress.advance(count)
-
-    progress.start(len(parsed.cdrs))
-    try:
-        done = await ingest_cdrs(
+    done = await ingest_with_progress(
+        "rating CDRs",
+        len(parsed.cdrs),
+        lambda on_batch: ingest_cdrs(
             ctx, Actor.operator(), parsed.cdrs, reseller_id=reseller_id,
             batch_size=batch_size, on_batch=on_batch,
-        )  # fmt: skip
-    except DBAPIError as exc:
-        progress.stop()
-        what = "is unavailable" if is_unavailable(exc) else "refused a write"
-        line = parsed.lines[committed]
-        print(
-            f"error: the database {what} ({type(exc.orig).__name__}) in the batch from line"
-            f" {line}; the {committed:,} CDRs before it are stored; run the same command"
-            " again to resume (stored CDRs are skipped, none is charged twice)",
-            file=sys.stderr,
-        )
+        ),
+    )  # fmt: skip
+    if isinstance(done, Stopped):
+        print(done.message(f"line {parsed.lines[done.committed]}"), file=sys.stderr)
         return 1
-    progress.stop()
     for text in summary_lines(done):
         print(text)
     return 0

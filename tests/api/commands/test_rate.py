@@ -81,7 +81,7 @@ async def test_a_database_failure_mid_way_stops_in_one_line_and_a_rerun_resumes(
     err = capsys.readouterr().err.splitlines()
     assert err[:-1] == ["rating CDRs: 3/6"]  # progress, then one line
     assert err[-1].startswith("error: the database refused a write (")
-    assert "batch from line 5; the 3 CDRs before it are stored" in err[-1]
+    assert "chunk from line 5; the 3 CDRs before it are stored" in err[-1]
     assert await stored(world.ctx) == 3
     balance_after_first_batch = await _balance(world, client_id)
     await _allow_all(database)
