@@ -174,3 +174,29 @@ async def check_invariants(database: Database) -> None:
         for problem, sql in INVARIANT_SQL.items():
             rows = (await conn.execute(text(sql))).fetchall()
             assert not rows, f"{problem}: {rows[:5]}"
+
+
+async def refuse_cdr_inserts(database: Database, call_id: str) -> None:
+    """A real database refusal (a trigger) of the CDR ``call_id``, past every check."""
+    async with database.engine.begin() as conn:
+        if database.backend == "sqlite":
+            await conn.execute(text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON cdrs "
+                f"WHEN NEW.call_id = '{call_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ))  # fmt: skip
+        else:
+            await conn.execute(text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.call_id = '{call_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$"
+            ))  # fmt: skip
+            await conn.execute(text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON cdrs FOR EACH ROW EXECUTE FUNCTION refuse()"
+            ))  # fmt: skip
+
+
+async def allow_cdr_inserts(database: Database) -> None:
+    """Drop the trigger of :func:`refuse_cdr_inserts`."""
+    async with database.engine.begin() as conn:
+        on = " ON cdrs" if database.backend == "postgresql" else ""
+        await conn.execute(text(f"DROP TRIGGER refuse{on}"))

@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from api.commands.rate import rate_file
 from api.services import clients
 from api.services.context import ServicesContext
 from api.services.demo import load_demo
 from api.store.tables import Cdr
-from tests.api.conftest import START, World
+from tests.api.conftest import START, World, allow_cdr_inserts, refuse_cdr_inserts
 from tests.conftest import Database
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -75,7 +75,7 @@ async def test_a_database_failure_mid_way_stops_in_one_line_and_a_rerun_resumes(
     client_id, _ = await world.client("Bob", paid=10_000_000)
     path = tmp_path / "cdrs.csv"
     path.write_text(HEADER + "".join(row(f"c{i}") for i in range(5)) + row("boom"))
-    await _refuse_call_id(database, "boom")  # a real database refusal, past every check
+    await refuse_cdr_inserts(database, "boom")  # a real database refusal, past every check
     before = await _balance(world, client_id)
     assert await rate_file(world.ctx, path, world.reseller_id, batch_size=3) == 1
     err = capsys.readouterr().err.splitlines()
@@ -84,7 +84,7 @@ async def test_a_database_failure_mid_way_stops_in_one_line_and_a_rerun_resumes(
     assert "chunk from line 5; the 3 CDRs before it are stored" in err[-1]
     assert await stored(world.ctx) == 3
     balance_after_first_batch = await _balance(world, client_id)
-    await _allow_all(database)
+    await allow_cdr_inserts(database)
     assert await rate_file(world.ctx, path, world.reseller_id, batch_size=3) == 0
     out = capsys.readouterr().out
     assert out.startswith("6 CDRs: 3 rated, 0 unrated, 3 duplicates;")
@@ -112,27 +112,3 @@ async def test_the_documented_example_file_imports_into_the_demo(
 
 async def _balance(world: World, client_id: int) -> int:
     return (await clients.get_client(world.ctx, world.reseller, client_id)).balance
-
-
-async def _refuse_call_id(database: Database, call_id: str) -> None:
-    async with database.engine.begin() as conn:
-        if database.backend == "sqlite":
-            await conn.execute(text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON cdrs "
-                f"WHEN NEW.call_id = '{call_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            ))  # fmt: skip
-        else:
-            await conn.execute(text(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF NEW.call_id = '{call_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
-                "RETURN NEW; END $$"
-            ))  # fmt: skip
-            await conn.execute(text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON cdrs FOR EACH ROW EXECUTE FUNCTION refuse()"
-            ))  # fmt: skip
-
-
-async def _allow_all(database: Database) -> None:
-    async with database.engine.begin() as conn:
-        on = " ON cdrs" if database.backend == "postgresql" else ""
-        await conn.execute(text(f"DROP TRIGGER refuse{on}"))

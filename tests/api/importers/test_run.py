@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import col
 
 from api.importers import asterisk, freeswitch
@@ -17,7 +17,7 @@ from api.importers.run import Summary, import_read
 from api.services.cdrs import find_cdrs
 from api.services.records import CdrResult
 from api.store.tables import Cdr
-from tests.api.conftest import World, make_world
+from tests.api.conftest import World, allow_cdr_inserts, make_world, refuse_cdr_inserts
 from tests.api.importers.helpers import SAMPLES, ledger, sample_world, stored_cdrs
 from tests.conftest import Database
 
@@ -126,7 +126,7 @@ async def test_an_interrupted_import_resumes_to_the_same_books_as_one_clean_impo
     )  # fmt: skip
     assert (once.rated, once.unrated, once.duplicates) == (5, 1, 1)
     # a real database failure on the second chunk (lines 3 and 4): the first stays
-    await _refuse_call_id(database, "1794308700.3")
+    await refuse_cdr_inserts(database, "1794308700.3")
     committed: list[int] = []
     with pytest.raises(Exception, match="refused"):
         await import_read(
@@ -135,7 +135,7 @@ async def test_an_interrupted_import_resumes_to_the_same_books_as_one_clean_impo
         )  # fmt: skip
     assert committed == [2]
     assert len(await stored_cdrs(database, world.reseller_id)) == 2
-    await _allow_all(database)
+    await allow_cdr_inserts(database)
     rerun = await import_read(
         world.ctx, asterisk.read_master_csv(path, source="pbx1"), world.reseller_id,
         batch_size=chunk,
@@ -146,27 +146,3 @@ async def test_an_interrupted_import_resumes_to_the_same_books_as_one_clean_impo
     )
     assert await ledger(database, world.reseller_id) == await ledger(database, clean.reseller_id)
     assert [row[2] for row in await ledger(database, world.reseller_id)] != [0] * 4
-
-
-async def _refuse_call_id(database: Database, call_id: str) -> None:
-    async with database.engine.begin() as conn:
-        if database.backend == "sqlite":
-            await conn.execute(text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON cdrs "
-                f"WHEN NEW.call_id = '{call_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            ))  # fmt: skip
-        else:
-            await conn.execute(text(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF NEW.call_id = '{call_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
-                "RETURN NEW; END $$"
-            ))  # fmt: skip
-            await conn.execute(text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON cdrs FOR EACH ROW EXECUTE FUNCTION refuse()"
-            ))  # fmt: skip
-
-
-async def _allow_all(database: Database) -> None:
-    async with database.engine.begin() as conn:
-        on = " ON cdrs" if database.backend == "postgresql" else ""
-        await conn.execute(text(f"DROP TRIGGER refuse{on}"))
