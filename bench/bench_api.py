@@ -182,11 +182,15 @@ def build_app(url: str, schema: str | None) -> Any:
 
 
 def serve(url: str, schema: str | None, port: int) -> None:
+    serve_app(build_app(url, schema), port)
+
+
+def serve_app(app: Any, port: int) -> None:
+    """``app`` served by one uvicorn worker on loopback, as ``pulsebill serve`` runs it."""
     import uvicorn
 
     from api.app import tune_gc
 
-    app = build_app(url, schema)
     tune_gc()  # as ``pulsebill serve`` does
     uvicorn.run(
         app,

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from api.services.client_packages import attach_package
 from api.services.context import build_context
 from api.settings import Settings
 from api.store.engine import create_engine, make_sessionmaker
+from bench_api import drop_schema, free_port, pct, serve_app
 
 TARGET_P99_MS = 10.0
 SECRET = "bench-secret"  # noqa: S105 (a throw-away bench key)
@@ -105,13 +105,6 @@ async def seed(url: str, schema: str | None) -> Seeded:
     return Seeded(token, lines["soft"], lines["hard"])
 
 
-async def drop_schema(url: str, schema: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await engine.dispose()
-
-
 def build_app(url: str, schema: str | None) -> Any:
     """The shipped app plus the bench-only ``POST /bench/plain`` (the limit)."""
     from api.app import create_app
@@ -129,30 +122,6 @@ def build_app(url: str, schema: str | None) -> Any:
 
     app.router.routes.append(Route("/bench/plain", plain, methods=["POST"]))
     return app
-
-
-def serve(url: str, schema: str | None, port: int) -> None:
-    import uvicorn
-
-    from api.app import tune_gc
-
-    app = build_app(url, schema)
-    tune_gc()  # as ``pulsebill serve`` does
-    uvicorn.run(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-        loop="uvloop", http="httptools",
-    )  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 @dataclass
@@ -278,7 +247,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve:
-        serve(arguments.serve, arguments.schema, arguments.port)
+        serve_app(build_app(arguments.serve, arguments.schema), arguments.port)
     else:
         import uvloop
 
