@@ -68,13 +68,16 @@ def _command(args: argparse.Namespace) -> int:
             summary = await load_demo(ctx, rules, deck)
         reseller_token = demo_token(secret, "reseller")
         operator_token = demo_token(secret, "operator")
+        switch_token = demo_token(secret, "switch")
         await _ensure_token(ctx, Role.RESELLER, summary.reseller_id, reseller_token)
         await _ensure_token(ctx, Role.OPERATOR, None, operator_token)
+        await _ensure_token(ctx, Role.SWITCH, None, switch_token)
         print(f"demo data ready: reseller {summary.reseller_id}, deck {summary.deck_version},")
         print(f"  {len(summary.package_ids)} packages, {len(summary.client_ids)} clients")
         print(f"demo reseller API token: {reseller_token}")
         print(f"demo operator API token: {operator_token}")
         print(f'send it as "Authorization: Bearer <token>" to {graphql_url(settings)}')
+        print(f"demo switch token (the /switch/ endpoints only): {switch_token}")
         return 0
 
     return run(job)

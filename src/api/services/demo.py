@@ -28,7 +28,7 @@ from api.services.records import CdrInput, NewDid
 from ratelang import compile_source
 
 DEMO_RESELLER = "Demo Telecom"
-DEMO_CLIENTS = (("Alice Bakery", "soft", 50_000_000), ("Bob Garage", "hard", 20_000_000))
+DEMO_CLIENTS = (("Alice Bakery", "soft", 50_000_000), ("Bob Garage", "hard", 60_000_000))
 DEMO_DIDS = ("+15145550100", "+15145550101", "+442079460000")
 DEMO_CALLS = ("+12025550123", "+442071234567", "+525512345678", "+33142868200")
 

@@ -30,6 +30,11 @@ def test_demo_runs_outside_the_repository_and_names_the_configured_port(
     assert lines[2] == f"demo reseller API token: {demo_token(SECRET, 'reseller')}"
     assert lines[3] == f"demo operator API token: {demo_token(SECRET, 'operator')}"
     assert lines[4] == 'send it as "Authorization: Bearer <token>" to http://127.0.0.1:9123/graphql'
+    switch = demo_token(SECRET, "switch")
+    assert lines[5] == f"demo switch token (the /switch/ endpoints only): {switch}"
+    assert migrated.rows("SELECT role, reseller_id FROM api_tokens WHERE name = 'demo switch'") == [
+        ("switch", None)
+    ]
     rows = migrated.rows("SELECT row_count FROM deck_versions")
     shipped = (ROOT / "src/api/demo_data/demo-deck.csv").read_text().count("\n") - 1
     assert rows == [(shipped,)]
