@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from api.domain.authorization import RefusalReason
 from api.domain.tenants import tenant_username
-from api.services import authorization, cdrs, clients, packages, switch
+from api.services import authorization, cdrs, clients, packages, resellers, switch
+from api.services.cdrs import use_cases
 from api.services.records import CdrInput
 from api.store.tables import CallReservation
 from tests.api.conftest import START, Clock, World
@@ -138,6 +139,30 @@ async def test_the_cdr_releases_and_is_charged_at_most_the_granted_seconds(
     assert client.balance == 0
     again = await cdrs.rate_cdr(world.ctx, world.reseller, cdr(line, "a", 601))
     assert again.duplicate
+
+
+async def test_the_real_time_path_releases_and_clamps_in_its_own_writes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Far from the low-balance threshold, the CDR of a call holding a reservation is
+    written by the real-time path itself (no unit of work): released with its writes."""
+    await resellers.update_reseller_settings(world.ctx, world.reseller, max_call_seconds=600)
+    line = await dear_client(world, paid=100_000_000)
+    assert await ask(world, line, "a") == 600  # the cap; 100.00 would pay 6,000 s
+    assert await ask(world, line, "b") == 600
+    assert [r[0] for r in await held(world)] == ["a", "b"]
+
+    async def no_unit_of_work(*_args: object) -> None:
+        raise AssertionError("rated as a batch of one in a unit of work")
+
+    monkeypatch.setattr(use_cases, "_rate_in_unit_of_work", no_unit_of_work)
+    rated = await cdrs.rate_cdr(world.ctx, world.reseller, cdr(line, "a", 601))
+    assert (rated.duration, rated.charged_seconds, rated.sell) == (601, 600, 10_000_000)
+    assert [r[0] for r in await held(world)] == ["b"]
+    client = await clients.get_client(world.ctx, world.reseller, rated.client_id or 0)
+    assert client.balance == 90_000_000
+    assert (await cdrs.rate_cdr(world.ctx, world.reseller, cdr(line, "a", 601))).duplicate
+    assert [r[0] for r in await held(world)] == ["b"]
 
 
 async def test_a_cdr_without_reservation_is_charged_in_full(world: World) -> None:

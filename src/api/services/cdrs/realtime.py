@@ -22,7 +22,9 @@ write and ``COMMIT`` in a second one. Events are published after the commit only
 that crosses the client's low-balance threshold raises :class:`CrossesThreshold` with
 nothing written: the use case rates it as a batch of one in a unit of work, whose commit
 queues the low-balance e-mail in the same transaction. A call that holds a reservation
-raises :class:`HoldsReservation` likewise (the read says so), and is rated the same way.
+(the read says so) is charged for at most its granted seconds, and the reservation is
+deleted with the CDR's writes: SQLite in the same hop; PostgreSQL on the locked path,
+whose transaction holds the read, the writes and the release.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.domain.call_postings import call_transaction
 from api.domain.errors import NotFound
 from api.domain.ledger import TenantAccounts
+from api.domain.reservations import charged_duration
 from api.events import Event, LowBalance
 from api.services.cdrs.balance_rules import balance_rules
 from api.services.cdrs.lines import Line
@@ -60,6 +63,7 @@ from api.store.cdrs.pooled import PostgresTransaction, SqliteTransaction, realti
 from api.store.cdrs.resolve import ResolvedCall, resolve_call
 from api.store.cdrs.row import CdrRow
 from api.store.cdrs.writes import (
+    RELEASE_POSTGRES,
     DuplicateCdr,
     Guard,
     SqliteCallWrite,
@@ -82,13 +86,6 @@ class CrossesThreshold(Exception):
     """The call takes its client across the low-balance threshold: nothing was written
     (its e-mail must be queued in the call's own transaction, which these writers do not
     write)."""
-
-
-class HoldsReservation(Exception):
-    """The call holds a reservation (:mod:`api.domain.reservations`): nothing was written.
-    It is rated as a batch of one in a unit of work, which releases the reservation and
-    clamps the charged duration in the rating's transaction (the real-time writers do
-    neither; such calls are the switch's hard clients, a minority)."""
 
 
 class ColdCache(Exception):
@@ -193,7 +190,7 @@ async def _postgres_guarded(
     if call is None:
         raise NotFound("reseller", tenant)
     if call.reserved is not None:
-        raise HoldsReservation
+        return False  # the locked path releases the reservation in its transaction
     rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     bundle_guard = None
@@ -252,8 +249,6 @@ async def _postgres_locked(
     )  # fmt: skip
     if call is None:
         raise NotFound("reseller", tenant)
-    if call.reserved is not None:
-        raise HoldsReservation
     rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
     accounts, deltas = _postings(tenant, call, row, sell, cost)
     raw = PostgresRaw(tx.driver)
@@ -272,6 +267,8 @@ async def _postgres_locked(
         if _alerts(events):
             raise CrossesThreshold
         await raw.set_client_flags(changes)
+    if call.reserved is not None:
+        await raw.fetch(RELEASE_POSTGRES, tenant, cdr.call_id)
     await tx.commit()
     return row_view(cdr_id, row._replace(transaction_id=tx_id), str(call.currency))
 
@@ -292,8 +289,6 @@ async def _sqlite(
     )  # fmt: skip
     if call is None:
         raise NotFound("reseller", tenant)
-    if call.reserved is not None:
-        raise HoldsReservation
     if call.existing is not None:
         raise DuplicateCdr
     rater, row, sell, cost = _priced(ctx, tenant, now, tx.when, cdr, call, digits)
@@ -318,6 +313,7 @@ async def _sqlite(
     work = SqliteCallWrite(
         tenant, client_id, _description(cdr), tx.when(now), row, deltas, call.client_account,
         expected, [(u, tx.date(c), a) for u, c, a in bundles], changes,
+        None if call.reserved is None else cdr.call_id,
     )  # fmt: skip
     written = await tx.finish(work)
     row = row._replace(transaction_id=written.transaction_id)
@@ -441,7 +437,8 @@ def _price_with(
     elif digits is not None and did_id is not None and package.on_net_free:
         on_net = frozenset((digits,))
     left = 0 if bundle is None else max(0, bundle.allowance - bundle.used)
-    priced_call = Call(cdr.number, cdr.duration, direction, left, on_net, price_of_did)
+    duration = charged_duration(cdr.duration, call.reserved)  # the row keeps the switch's
+    priced_call = Call(cdr.number, duration, direction, left, on_net, price_of_did)
     try:
         r = price(priced_call, package, deck)
     except RatingError as exc:

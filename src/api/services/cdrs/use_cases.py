@@ -24,7 +24,7 @@ from api.services.access import reseller_scope
 from api.services.cdrs.balance_rules import reseller_terms
 from api.services.cdrs.batch import ingest_batch
 from api.services.cdrs.intake import in_namespace, validate, validate_all
-from api.services.cdrs.realtime import CrossesThreshold, HoldsReservation, rate_call
+from api.services.cdrs.realtime import CrossesThreshold, rate_call
 from api.services.cdrs.results import result_view
 from api.services.context import ServicesContext
 from api.services.records import CdrInput, CdrResult, IngestSummary
@@ -47,7 +47,7 @@ async def rate_cdr(
         try:
             try:
                 return await rate_call(ctx, tenant, cdr)
-            except (CrossesThreshold, HoldsReservation):
+            except CrossesThreshold:
                 return await _rate_in_unit_of_work(ctx, tenant, cdr)
         except (DuplicateCdr, IntegrityError):  # stored before, or by a concurrent twin
             found = await _stored_twin(ctx, tenant, cdr)

@@ -69,14 +69,20 @@ async def write_call_postgres(
     return Written(int(cdr_id), tx_id, None if balance is None else int(balance))
 
 
+RELEASE_SQLITE = "DELETE FROM call_reservations WHERE reseller_id = ? AND call_id = ?"
+RELEASE_POSTGRES = "DELETE FROM call_reservations WHERE reseller_id = $1 AND call_id = $2"
+"""The release of one call's reservation with its CDR (the real-time path)."""
+
+
 class SqliteCallWrite:
     """Every write of one real-time CDR, run in the SQLite thread (write lock held since
-    the read): transaction, entries, balances (ascending ids), CDR, bundle, client flags.
+    the read): transaction, entries, balances (ascending ids), CDR, bundle, client flags,
+    and the release of the call's reservation when ``release`` (its call id).
     ``expected``: the client's balance after the deltas, as read under the lock."""
 
     __slots__ = (
         "bundles", "changes", "client_account", "client_id", "deltas", "description",
-        "expected", "row", "tenant", "when",
+        "expected", "release", "row", "tenant", "when",
     )  # fmt: skip
 
     def __init__(
@@ -91,6 +97,7 @@ class SqliteCallWrite:
         expected: int | None,
         bundles: list[tuple[int, Any, int]],
         changes: list[tuple[bool, bool, int]],
+        release: str | None = None,
     ) -> None:
         self.tenant, self.client_id, self.description, self.when = (
             tenant, client_id, description, when,
@@ -98,7 +105,7 @@ class SqliteCallWrite:
         self.row, self.deltas, self.client_account, self.expected = (
             row, deltas, client_account, expected,
         )  # fmt: skip
-        self.bundles, self.changes = bundles, changes
+        self.bundles, self.changes, self.release = bundles, changes, release
 
     def __call__(self, conn: sqlite3.Connection) -> Written:
         row = self.row
@@ -140,6 +147,8 @@ class SqliteCallWrite:
                 "UPDATE clients SET suspended = ?, low_balance_alerted = ? WHERE id = ?",
                 self.changes,
             )
+        if self.release is not None:
+            conn.execute(RELEASE_SQLITE, (self.tenant, self.release))
         return Written(int(stored[0]), tx_id, balance)
 
 
