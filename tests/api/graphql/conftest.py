@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,29 @@ from sqlalchemy import event
 from api.app import create_app
 from api.auth.passwords import Passwords
 from api.graphql.request_reads import sync_reader
+from api.services.context import Clock, utc_now
 from api.settings import Settings
 from api.state import AppState
 from tests.conftest import Database
 
 FAST_PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, database: Database, clock: Clock = utc_now
+) -> AsyncIterator[tuple[Any, AppState, httpx.AsyncClient]]:
+    """The app over the test database (cheap argon2, ``clock``) with its lifespan running,
+    its state, and an httpx client that calls it in process."""
+    states: list[AppState] = []
+    app = create_app(
+        settings, engine=database.engine, passwords=FAST_PASSWORDS, clock=clock,
+        on_ready=states.append,
+    )  # fmt: skip
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield app, states[0], http
 
 
 @dataclass

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
 from api.domain.actor import Actor
 from api.domain.paypal import CustomSigner
 from api.domain.tenants import reseller_code
@@ -18,7 +17,7 @@ from api.services import clients, paypal_settings, resellers
 from api.settings import Settings
 from api.state import AppState
 from tests.api.conftest import Clock, check_invariants
-from tests.api.graphql.conftest import FAST_PASSWORDS
+from tests.api.graphql.conftest import serving
 from tests.api.payments.fake_paypal import RECEIVER, FakePaypal
 from tests.conftest import Database
 
@@ -97,27 +96,17 @@ async def open_shop(
         paypal_verify_url=verify_url,
         paypal_worker_seconds=worker_seconds,
     )
-    states: list[AppState] = []
-    app = create_app(
-        settings,
-        engine=database.engine,
-        passwords=FAST_PASSWORDS,
-        clock=clock,
-        on_ready=states.append,
-    )
-    async with app.router.lifespan_context(app):
-        services = states[0].services
+    async with serving(settings, database, clock) as (app, state, http):
+        services = state.services
         created = await resellers.create_reseller(services, Actor.operator(), name, currency)
         reseller = Actor.reseller(created.reseller.id)
         await paypal_settings.set_paypal_settings(
             services, reseller, enabled=True, email=RECEIVER, amounts=[10, 20, 50], sandbox=True
         )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Shop(
-                states[0], http, database, clock, reseller, created.reseller.id,
-                CustomSigner(SECRET), app.state.paypal, created.token.token,
-            )  # fmt: skip
+        yield Shop(
+            state, http, database, clock, reseller, created.reseller.id,
+            CustomSigner(SECRET), app.state.paypal, created.token.token,
+        )  # fmt: skip
     await check_invariants(database)
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
 from api.domain.actor import Actor
 from api.domain.tenants import reseller_code, tenant_username
 from api.services import branding, payments, portal_logins, sub_accounts
@@ -21,7 +20,7 @@ from api.services.records import CdrInput
 from api.settings import Settings
 from api.state import AppState
 from tests.api.conftest import Clock, World, check_invariants, make_world
-from tests.api.graphql.conftest import FAST_PASSWORDS
+from tests.api.graphql.conftest import FAST_PASSWORDS, serving
 from tests.conftest import Database
 
 PASSWORD = "Correct-Horse-9"
@@ -111,21 +110,10 @@ async def portals(database: Database) -> AsyncIterator[Portals]:
         secret_key="test-secret",
         public_url="http://platform.test",
     )
-    states: list[AppState] = []
-    app = create_app(
-        settings,
-        engine=database.engine,
-        passwords=FAST_PASSWORDS,
-        clock=clock,
-        on_ready=states.append,
-    )
-    async with app.router.lifespan_context(app):
-        state = states[0]
+    async with serving(settings, database, clock) as (_app, state, http):
         acme = await make_tenant(state.services, "Acme", "alice")
         bolt = await make_tenant(state.services, "Bolt", "bob")
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Portals(state, http, acme, bolt, clock)
+        yield Portals(state, http, acme, bolt, clock)
     await check_invariants(database)  # every balance still equals its ledger entries
 
 

@@ -10,12 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
 from api.services import resellers
 from api.settings import Settings
 from api.state import AppState
 from tests.api.conftest import Clock, World
-from tests.api.graphql.conftest import FAST_PASSWORDS
+from tests.api.graphql.conftest import serving
 from tests.conftest import Database
 
 
@@ -49,16 +48,6 @@ class Switch:
 @pytest.fixture
 async def switch(database: Database, clock: Clock, world: World) -> AsyncIterator[Switch]:
     settings = Settings(database_url=database.url, secret_key="test-secret", dev=False)
-    states: list[AppState] = []
-    app = create_app(
-        settings,
-        engine=database.engine,
-        passwords=FAST_PASSWORDS,
-        clock=clock,
-        on_ready=states.append,
-    )
     issued = await resellers.create_switch_token(world.ctx, "kamailio-1")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Switch(states[0], http, issued.token, issued.id)
+    async with serving(settings, database, clock) as (_app, state, http):
+        yield Switch(state, http, issued.token, issued.id)
