@@ -37,6 +37,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -48,7 +49,7 @@ from api.events import BalanceChanged, Event
 from api.services import clients, decks, packages, payments, resellers, sub_accounts
 from api.services.cdrs import ingest_cdrs
 from api.services.client_packages import attach_package
-from api.services.context import build_context
+from api.services.context import ServicesContext, build_context
 from api.services.records import CdrInput
 from api.settings import Settings
 from api.state import AppState
@@ -80,8 +81,20 @@ class Seeded:
     lines: dict[int, str]
 
 
-async def seed(url: str, schema: str | None, n_clients: int, cdrs_per_client: int) -> Seeded:
-    """A reseller, a package, ``n_clients`` paid clients with a line and their CDRs."""
+@dataclass
+class Tenant:
+    """A fresh bench database with the deck, a reseller and its package."""
+
+    engine: AsyncEngine
+    ctx: ServicesContext
+    reseller_id: int
+    reseller_token: str
+    package_id: int
+
+
+async def bench_tenant(url: str, schema: str | None) -> Tenant:
+    """The tables (in ``schema`` on PostgreSQL), the bench deck active, a reseller and its
+    published package :data:`RULES`; dispose of ``engine`` when done."""
     engine = create_engine(url, search_path=schema)
     async with engine.begin() as conn:
         if schema:
@@ -93,6 +106,14 @@ async def seed(url: str, schema: str | None, n_clients: int, cdrs_per_client: in
     created = await resellers.create_reseller(ctx, operator, "bench", "USD")
     reseller = Actor.reseller(created.reseller.id)
     package_id = (await packages.publish_package(ctx, reseller, RULES)).versions[0].package_id
+    return Tenant(engine, ctx, created.reseller.id, created.token.token, package_id)
+
+
+async def seed(url: str, schema: str | None, n_clients: int, cdrs_per_client: int) -> Seeded:
+    """A reseller, a package, ``n_clients`` paid clients with a line and their CDRs."""
+    tenant = await bench_tenant(url, schema)
+    engine, ctx, package_id = tenant.engine, tenant.ctx, tenant.package_id
+    reseller = Actor.reseller(tenant.reseller_id)
     ids, lines, records = [], {}, []
     start = datetime(2026, 3, 1, tzinfo=UTC)
     for n in range(n_clients):
@@ -109,7 +130,7 @@ async def seed(url: str, schema: str | None, n_clients: int, cdrs_per_client: in
         ]
     await ingest_cdrs(ctx, reseller, records)
     await engine.dispose()
-    return Seeded(url, created.token.token, ids, lines)
+    return Seeded(url, tenant.reseller_token, ids, lines)
 
 
 async def drop_schema(url: str, schema: str) -> None:

@@ -41,8 +41,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-from sqlalchemy import text
-from sqlmodel import SQLModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -50,25 +48,14 @@ from starlette.routing import Route
 import api.store.tables  # noqa: F401
 from api.domain.actor import Actor
 from api.domain.tenants import tenant_username
-from api.services import clients, decks, packages, payments, resellers, sub_accounts
+from api.services import clients, payments, resellers, sub_accounts
 from api.services.client_packages import attach_package
-from api.services.context import build_context
 from api.settings import Settings
-from api.store.engine import create_engine, make_sessionmaker
-from bench_api import drop_schema, free_port, pct, serve_app
+from api.store.engine import create_engine
+from bench_api import SECRET, bench_tenant, drop_schema, free_port, pct, serve_app
 
 TARGET_P99_MS = 10.0
-SECRET = "bench-secret"  # noqa: S105 (a throw-away bench key)
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-DECK = "prefix,country,description,value_rate,premium_rate\n1,US,USA,0.0050,0.0060\n"
-RULES = """package "Bench" {
-    currency USD
-    markup 20% + 0.0000
-    pulse 60
-    route canada value
-    route international premium
-}
-"""
 NUMBER = "+12025550100"
 HARD_CLIENTS = 50
 CALLS_PER_LINE = 4
@@ -83,18 +70,9 @@ class Seeded:
 
 async def seed(url: str, schema: str | None) -> Seeded:
     """A reseller, a package, 10 soft and 50 hard clients with a line each, a switch token."""
-    engine = create_engine(url, search_path=schema)
-    async with engine.begin() as conn:
-        if schema:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(SQLModel.metadata.create_all)
-    ctx = build_context(Settings(database_url=url, secret_key=SECRET), make_sessionmaker(engine))
-    operator = Actor.operator()
-    await decks.import_deck(ctx, operator, DECK, name="bench", activate=True)
-    created = await resellers.create_reseller(ctx, operator, "bench", "USD")
-    tenant = created.reseller.id
+    seeded = await bench_tenant(url, schema)
+    ctx, tenant, package_id = seeded.ctx, seeded.reseller_id, seeded.package_id
     reseller = Actor.reseller(tenant)
-    package_id = (await packages.publish_package(ctx, reseller, RULES)).versions[0].package_id
     lines: dict[str, list[str]] = {"soft": [], "hard": []}
     for kind, count in (("soft", 10), ("hard", HARD_CLIENTS)):
         for n in range(count):
@@ -105,7 +83,7 @@ async def seed(url: str, schema: str | None) -> Seeded:
             await sub_accounts.create_sub_account(ctx, reseller, view.id, line)
             lines[kind].append(tenant_username(tenant, line))
     token = (await resellers.create_switch_token(ctx, "bench")).token
-    await engine.dispose()
+    await seeded.engine.dispose()
     return Seeded(token, lines["soft"], lines["hard"])
 
 
