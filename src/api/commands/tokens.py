@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from api.commands.service_runner import run
 from api.domain.actor import Actor
 from api.services.context import ServicesContext
+from api.services.records import IssuedToken
 from api.services.resellers import (
     create_operator_token,
     create_switch_token,
@@ -42,19 +44,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def create_main(args: argparse.Namespace) -> int:
-    async def job(ctx: ServicesContext) -> int:
-        issued = await create_operator_token(ctx, args.name)
-        print(f"operator API token {issued.id} (shown once, keep it safe):")
-        print(issued.token)
-        return 0
-
-    return run(job)
+    return _issue(create_operator_token, "operator API token", args.name)
 
 
 def create_switch_main(args: argparse.Namespace) -> int:
+    return _issue(create_switch_token, "switch token", args.name)
+
+
+def _issue(
+    create: Callable[[ServicesContext, str], Awaitable[IssuedToken]], kind: str, name: str
+) -> int:
+    """Issue a token with ``create`` and print it once."""
+
     async def job(ctx: ServicesContext) -> int:
-        issued = await create_switch_token(ctx, args.name)
-        print(f"switch token {issued.id} (shown once, keep it safe):")
+        issued = await create(ctx, name)
+        print(f"{kind} {issued.id} (shown once, keep it safe):")
         print(issued.token)
         return 0
 
