@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
+from typing import Protocol, TypeVar
 
 import strawberry
 
 from api.domain import tenants
 from api.domain.balance_rules import effective_threshold
 from api.graphql.context import Info
-from api.graphql.loaders import AttachedPackage, CdrPageKey
+from api.graphql.loaders import AttachedPackage, CdrLine, CdrPageKey
 from api.graphql.request_reads import AnyRow
 from api.graphql.types.cdrs import Cdr, columns_read
 from api.graphql.types.common import (
@@ -153,19 +155,14 @@ class Client:
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[ClientPackage]:
         """Attached packages in the order they were attached, at most 100 per page."""
-        page = Page.of(first, after)
-        rows = await info.context.loaders.packages.load(self.id)
-        items = [ClientPackage.from_domain(r) for r in rows]
-        return paginate(items, page, lambda p: p.attachment_id)
+        return await packages_of(info, self.id, first, after)
 
     @strawberry.field
     async def sub_accounts(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[SubAccount]:
         """Lines by id, at most 100 per page."""
-        page = Page.of(first, after)
-        rows = await info.context.loaders.sub_accounts.load(self.id)
-        return paginate([SubAccount.from_row(r) for r in rows], page, lambda s: s.id)
+        return await sub_accounts_of(info, self.id, first, after)
 
     @strawberry.field
     async def dids(
@@ -182,11 +179,7 @@ class Client:
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[Cdr]:
         """Newest first, at most 100 per page."""
-        page = Page.of(first, after)
-        key = CdrPageKey(self.id, page.limit, page.after_key, columns_read(info))
-        rows = await info.context.loaders.cdrs.load(key)
-        items = [Cdr.from_row(r, self.currency) for r in rows]
-        return connection(items, page, lambda c: c.id, fetched_extra=True)
+        return await cdrs_of(info, self.id, self.currency, first, after, Cdr.from_row)
 
     @strawberry.field
     async def transactions(
@@ -209,6 +202,52 @@ def _did_view(row: DidRow) -> DidView:
         row.id, row.number, row.country, row.monthly_cost, row.setup_cost, row.per_minute_cost,
         row.reseller_id, row.client_id, row.monthly_price, row.setup_price, row.per_minute_price,
     )  # fmt: skip
+
+
+async def packages_of(
+    info: Info, client_id: int, first: int, after: str | None
+) -> Connection[ClientPackage]:
+    """A page of the client's attached packages, in attachment order (staff and client
+    types alike)."""
+    page = Page.of(first, after)
+    rows = await info.context.loaders.packages.load(client_id)
+    items = [ClientPackage.from_domain(r) for r in rows]
+    return paginate(items, page, lambda p: p.attachment_id)
+
+
+async def sub_accounts_of(
+    info: Info, client_id: int, first: int, after: str | None
+) -> Connection[SubAccount]:
+    """A page of the client's lines by id."""
+    page = Page.of(first, after)
+    rows = await info.context.loaders.sub_accounts.load(client_id)
+    return paginate([SubAccount.from_row(r) for r in rows], page, lambda s: s.id)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+CdrT = TypeVar("CdrT", bound=_HasId)
+
+
+async def cdrs_of(
+    info: Info,
+    client_id: int,
+    currency: str,
+    first: int,
+    after: str | None,
+    make: Callable[[CdrLine, str], CdrT],
+) -> Connection[CdrT]:
+    """A page of the client's CDRs, newest first, each made by ``make`` (the staff's
+    :class:`Cdr` or the client's cost-free ``MyCdr``); only the columns the selection
+    reads are fetched."""
+    page = Page.of(first, after)
+    key = CdrPageKey(client_id, page.limit, page.after_key, columns_read(info))
+    rows = await info.context.loaders.cdrs.load(key)
+    items = [make(r, currency) for r in rows]
+    return connection(items, page, lambda c: c.id, fetched_extra=True)
 
 
 async def ledger_lines(

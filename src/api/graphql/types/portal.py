@@ -18,22 +18,23 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.loaders import CdrLine, CdrPageKey
-from api.graphql.types.cdrs import columns_read
+from api.graphql.loaders import CdrLine
 from api.graphql.types.clients import (
     BalanceType,
     Client,
     ClientPackage,
     SubAccount,
+    cdrs_of,
     ledger_lines,
+    packages_of,
     statements_of,
+    sub_accounts_of,
 )
 from api.graphql.types.common import (
     DEFAULT_PAGE,
     Connection,
     Money,
     Page,
-    connection,
     paginate,
     utc,
 )
@@ -136,19 +137,14 @@ class MyClient:
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[ClientPackage]:
         """Attached packages in the order they were attached, at most 100 per page."""
-        page = Page.of(first, after)
-        rows = await info.context.loaders.packages.load(self.id)
-        items = [ClientPackage.from_domain(r) for r in rows]
-        return paginate(items, page, lambda p: p.attachment_id)
+        return await packages_of(info, self.id, first, after)
 
     @strawberry.field
     async def sub_accounts(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[SubAccount]:
         """Lines by id, at most 100 per page."""
-        page = Page.of(first, after)
-        rows = await info.context.loaders.sub_accounts.load(self.id)
-        return paginate([SubAccount.from_row(r) for r in rows], page, lambda s: s.id)
+        return await sub_accounts_of(info, self.id, first, after)
 
     @strawberry.field
     async def dids(
@@ -164,11 +160,7 @@ class MyClient:
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
     ) -> Connection[MyCdr]:
         """Newest first, at most 100 per page."""
-        page = Page.of(first, after)
-        key = CdrPageKey(self.id, page.limit, page.after_key, columns_read(info))
-        rows = await info.context.loaders.cdrs.load(key)
-        items = [MyCdr.from_row(r, self.currency) for r in rows]
-        return connection(items, page, lambda c: c.id, fetched_extra=True)
+        return await cdrs_of(info, self.id, self.currency, first, after, MyCdr.from_row)
 
     @strawberry.field
     async def transactions(
