@@ -12,6 +12,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.domain.actor import Actor
 from api.graphql.context import Info
 from api.graphql.errors import Forbidden, InvalidInput, invalid
 from api.graphql.types.common import CallDirection
@@ -23,7 +24,7 @@ from api.graphql.types.reports import (
     ProfitGroupBy,
     ProfitReport,
 )
-from api.reports import cdr_page, cdr_totals, financial_report, profit_summary
+from api.reports import CdrPage, CdrTotals, cdr_page, cdr_totals, financial_report, profit_summary
 from api.reports.errors import InvalidParameter, ReportError, ReportForbidden
 from api.reports.params import cdr_filter_from, period_from
 from api.reports.profit import GroupBy
@@ -62,27 +63,36 @@ class ReportFilter:
         return {k: str(v) for k, v in raw.items() if v is not None}
 
 
-def _problem(error: ReportError) -> InvalidInput:
+def report_problem(error: ReportError) -> InvalidInput:
     if isinstance(error, ReportForbidden):
         raise Forbidden from None
     assert isinstance(error, InvalidParameter)
     return invalid(error.name, error.message)
 
 
+async def read_cdr_report(
+    info: Info, actor: Actor, filter: ReportFilter, first: int, after: str | None
+) -> tuple[CdrPage, CdrTotals, str]:
+    """The page, the filter's totals and the currency of ``actor``'s CDR report (the
+    staff's and the client's alike); :class:`ReportError` for a bad or forbidden filter."""
+    context = info.context
+    cdr_filter = cdr_filter_from(filter.params())
+    async with read_session(context.sessionmaker) as session:
+        page = await cdr_page(session, actor, cdr_filter, after=after, size=first)
+        totals = await cdr_totals(session, actor, cdr_filter)
+    return page, totals, await context.currency()
+
+
 async def cdr_report(
     info: Info, filter: ReportFilter, first: int = 50, after: str | None = None
 ) -> CdrReportResult:
     """Calls in ``(startedAt, id)`` order, at most 100 per page, and the filter's totals."""
-    context = info.context
-    actor = context.require()
     try:
-        cdr_filter = cdr_filter_from(filter.params())
-        async with read_session(context.sessionmaker) as session:
-            page = await cdr_page(session, actor, cdr_filter, after=after, size=first)
-            totals = await cdr_totals(session, actor, cdr_filter)
+        page, totals, currency = await read_cdr_report(
+            info, info.context.require(), filter, first, after
+        )
     except ReportError as error:
-        return _problem(error)
-    currency = await context.currency()
+        return report_problem(error)
     return CdrReport(
         rows=[CdrReportRow.from_domain(r, currency) for r in page.rows],
         next_cursor=page.next_cursor,
@@ -101,7 +111,7 @@ async def profit_report(
         async with read_session(context.sessionmaker) as session:
             summary = await profit_summary(session, actor, cdr_filter, GroupBy(group_by.value))
     except ReportError as error:
-        return _problem(error)
+        return report_problem(error)
     return ProfitReport.from_domain(summary, await context.currency())
 
 
@@ -120,5 +130,5 @@ async def financial_report_(
         async with read_session(context.sessionmaker) as session:
             report = await financial_report(session, actor, period, reseller_id=reseller_id)
     except ReportError as error:
-        return _problem(error)
+        return report_problem(error)
     return FinancialReportResult.from_domain(report, await context.currency())
